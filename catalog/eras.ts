@@ -1,0 +1,226 @@
+/**
+ * Which Anomaly Detection mechanism each Calico release uses, and the version-dependent details of
+ * the manifest-era `ad-jobs-deployment` manifests. Sources: ../shared/reference/calico-ad.md
+ * sections 0, 1.1 to 1.4 and 3.3 (upstream manifests/threatdef history, tigera/operator tags).
+ */
+import { Product, VersionRange } from "./versions";
+
+/** How AD is turned on for a release. */
+export type Era = "manifest" | "globalAlert";
+
+export type ClusterType = "managed" | "management" | "standalone";
+export const clusterTypes: readonly ClusterType[] = ["managed", "management", "standalone"];
+export const products: readonly Product[] = ["enterprise", "cloud"];
+
+export interface EraSpan {
+    readonly product: Product;
+    readonly range: VersionRange;
+    /** The mechanism, or why AD cannot be deployed at all for these versions. */
+    readonly era: Era | { readonly unsupported: string };
+}
+
+export const eraSpans: readonly EraSpan[] = [
+    {
+        product: "enterprise",
+        range: { until: "3.5.0" },
+        era: {
+            unsupported:
+                "Calico Enterprise before 3.5 ran anomaly detection as Elastic ML jobs, which calico-ad does not manage",
+        },
+    },
+    { product: "enterprise", range: { from: "3.5.0", until: "3.13.0" }, era: "manifest" },
+    { product: "enterprise", range: { from: "3.13.0", until: "3.18.0" }, era: "globalAlert" },
+    {
+        product: "enterprise",
+        range: { from: "3.18.0" },
+        era: {
+            unsupported:
+                "Anomaly Detection was removed in Calico Enterprise 3.18 (the operator deletes its objects); use Security Event Management instead",
+        },
+    },
+    {
+        product: "cloud",
+        range: { until: "3.5.0" },
+        era: { unsupported: "Calico Cloud releases before 3.5 are not supported by calico-ad" },
+    },
+    { product: "cloud", range: { from: "3.5.0", until: "3.13.0" }, era: "manifest" },
+    { product: "cloud", range: { from: "3.13.0", until: "18.3.0" }, era: "globalAlert" },
+    {
+        product: "cloud",
+        range: { from: "18.3.0" },
+        era: {
+            unsupported:
+                "Anomaly Detection was removed in Calico Cloud 18.3.0 (only DGA detection remains, built into Runtime Security)",
+        },
+    },
+];
+
+/**
+ * Calico Cloud 18.x releases carry the detector set of Calico Enterprise 3.17; detector and env
+ * var availability is recorded against Enterprise versions.
+ */
+export const cloudToEnterpriseEquivalent: readonly { readonly from: string; readonly enterprise: string }[] =
+    [{ from: "18.0.0", enterprise: "3.17.0" }];
+
+/** How the AD jobs pod reaches Elasticsearch, and the policies that allow it. */
+export interface ElasticsearchAccess {
+    /** ELASTIC_HOST; undefined leaves the job's built-in default. */
+    readonly elasticHost?: string;
+    /** Secret in the intrusion detection namespace holding the ES CA as `tls.crt`. */
+    readonly caSecretName: string;
+    /** The pods the AD jobs pod sends to, and the namespace of the second policy. */
+    readonly target: {
+        readonly namespace: string;
+        readonly namespaceSelector: string;
+        readonly selector: string;
+        readonly port: number;
+    };
+    /** How the target-side policy selects the intrusion detection namespace. */
+    readonly sourceNamespaceSelector: string;
+}
+
+const esDirect: ElasticsearchAccess = {
+    caSecretName: "tigera-secure-es-http-certs-public",
+    target: {
+        namespace: "tigera-elasticsearch",
+        namespaceSelector: "name == 'tigera-elasticsearch'",
+        selector: "elasticsearch.k8s.elastic.co/cluster-name == 'tigera-secure'",
+        port: 9200,
+    },
+    sourceNamespaceSelector: "name == 'tigera-intrusion-detection'",
+};
+
+const esGateway: ElasticsearchAccess = {
+    elasticHost: "tigera-secure-es-gateway-http.tigera-elasticsearch.svc",
+    caSecretName: "tigera-secure-es-gateway-http-certs-public",
+    target: {
+        namespace: "tigera-elasticsearch",
+        namespaceSelector: "name == 'tigera-elasticsearch'",
+        selector: "k8s-app == 'tigera-secure-es-gateway'",
+        port: 5554,
+    },
+    sourceNamespaceSelector: "name == 'tigera-intrusion-detection'",
+};
+
+const guardianTarget = {
+    namespace: "tigera-guardian",
+    namespaceSelector: "projectcalico.org/name == 'tigera-guardian'",
+    selector: "k8s-app == 'tigera-guardian'",
+    port: 8080,
+};
+
+/**
+ * Managed clusters reach Elasticsearch in the management cluster through Guardian; standalone
+ * and management clusters reach it directly, through the ES gateway from 3.9 (operator v1.21).
+ * Upstream's 3.9 and 3.10 manifests lagged the gateway move (missing ELASTIC_HOST, old CA secret;
+ * fixed upstream by #3590, #3593, #3677), so both switch at 3.9 here.
+ */
+export const elasticsearchAccess: Record<ClusterType, Steps<ElasticsearchAccess>> = {
+    standalone: [
+        { since: "3.5.0", value: esDirect },
+        { since: "3.9.0", value: esGateway },
+    ],
+    management: [
+        { since: "3.5.0", value: esDirect },
+        { since: "3.9.0", value: esGateway },
+    ],
+    managed: [
+        {
+            since: "3.5.0",
+            value: {
+                caSecretName: esDirect.caSecretName,
+                target: guardianTarget,
+                sourceNamespaceSelector: "projectcalico.org/name == 'tigera-intrusion-detection'",
+            },
+        },
+        {
+            since: "3.9.0",
+            value: {
+                elasticHost: esGateway.elasticHost,
+                caSecretName: esGateway.caSecretName,
+                target: guardianTarget,
+                sourceNamespaceSelector: "projectcalico.org/name == 'tigera-intrusion-detection'",
+            },
+        },
+    ],
+};
+
+/** The container security context of the upstream manifests. */
+export interface JobsSecurityContext {
+    readonly privileged?: boolean;
+    readonly allowPrivilegeEscalation: boolean;
+}
+
+/** A detail that changed at the listed releases; the last step not after a version applies. */
+export type Steps<T> = readonly { readonly since: string; readonly value: T }[];
+
+/** Details of the `ad-jobs-deployment` manifest that changed between releases. */
+export const manifestSteps: {
+    readonly args: Steps<readonly string[]>;
+    readonly securityContext: Steps<JobsSecurityContext>;
+    readonly modelsHostPath: Steps<string>;
+    readonly httpApi: Steps<boolean>;
+    readonly defaultDisabledJobs: Steps<readonly string[]>;
+} = {
+    /** `python3` arguments: the entry point moved to the `adj` module in 3.8. */
+    args: [
+        { since: "3.5.0", value: ["main.py"] },
+        { since: "3.8.0", value: ["-m", "adj"] },
+    ],
+    /** OpenShift needs a privileged pod to write under /var/log/calico (CNX-14881, 3.7). */
+    securityContext: [
+        { since: "3.5.0", value: { allowPrivilegeEscalation: false } },
+        { since: "3.7.0", value: { privileged: true, allowPrivilegeEscalation: true } },
+    ],
+    /** Host directory where trained models persist across pod restarts. */
+    modelsHostPath: [
+        { since: "3.5.0", value: "/var/log/calico" },
+        { since: "3.10.0", value: "/var/log/calico/anomaly_detection_jobs" },
+    ],
+    /** The job's HTTP API (`AD_NEED_API`) and the /ad/ping probes arrived together in 3.10. */
+    httpApi: [
+        { since: "3.5.0", value: false },
+        { since: "3.10.0", value: true },
+    ],
+    /** Jobs upstream disables by default when the user does not choose. */
+    defaultDisabledJobs: [
+        { since: "3.5.0", value: [] },
+        { since: "3.12.0", value: ["bytes_in", "bytes_out", "process_bytes"] },
+    ],
+};
+
+/** Fixed parts of the manifest-era objects, the same in every release. */
+export const manifestConstants = {
+    namespace: "tigera-intrusion-detection",
+    deploymentName: "ad-jobs-deployment",
+    containerName: "ad-jobs",
+    appLabel: "anomaly-detection",
+    imageName: "anomaly_detection_jobs",
+    defaultImageRegistry: "quay.io/tigera",
+    defaultPullSecret: "tigera-pull-secret",
+    esAccessSecret: "tigera-ee-ad-job-elasticsearch-access",
+    elasticPort: "9200",
+    caCertPath: "/certs/es-ca.pem",
+    modelsMountPath: "/home/idsuser/anomaly_detection_jobs/models",
+    memoryRequest: "1G",
+    tier: "allow-tigera",
+    jobsPolicyName: "allow-tigera.allow-anomaly-detection",
+    elasticsearchPolicyName: "allow-tigera.elasticsearch-access-anomaly-detection",
+    probe: { path: "/ad/ping", port: 8000 },
+} as const;
+
+/** GlobalAlert-era constants (operator-rendered templates, CE 3.13 to 3.17). */
+export const globalAlertConstants = {
+    namePrefix: "tigera.io.detector.",
+    defaultPeriod: "15m",
+    defaultSeverity: 100,
+    /** The operator's detector templates use this port-scan threshold; it cannot be changed. */
+    fixedPortScanThreshold: 500,
+} as const;
+
+/** The Deployment that holds the cluster's Calico name in its CLUSTER_NAME env var. */
+export const intrusionDetectionController = {
+    namespace: "tigera-intrusion-detection",
+    name: "intrusion-detection-controller",
+    clusterNameEnv: "CLUSTER_NAME",
+} as const;

@@ -1,0 +1,115 @@
+/** Pure questions answered from the catalog data. */
+import { detectorCatalog, Detector } from "./detectors";
+import { envVarCatalog, EnvVar } from "./envVars";
+import {
+    ClusterType,
+    cloudToEnterpriseEquivalent,
+    Era,
+    eraSpans,
+    ElasticsearchAccess,
+    elasticsearchAccess,
+    JobsSecurityContext,
+    manifestSteps,
+} from "./eras";
+import {
+    CalicoVersion,
+    compareVersions,
+    inAnyRange,
+    inRange,
+    Product,
+    valueAt,
+    version,
+} from "./versions";
+
+/** The AD mechanism of a release, or the reason it has none. */
+export function eraOf(product: Product, v: CalicoVersion): Era | { unsupported: string } {
+    const span = eraSpans.find((s) => s.product === product && inRange(v, s.range));
+    if (!span) {
+        throw new Error(`catalog error: no era for ${product}`);
+    }
+    return span.era;
+}
+
+/** The Calico Enterprise release whose detectors and env vars a release has. */
+export function enterpriseEquivalent(product: Product, v: CalicoVersion): CalicoVersion {
+    if (product === "cloud") {
+        const mapped = [...cloudToEnterpriseEquivalent]
+            .reverse()
+            .find((m) => compareVersions(v, version(m.from)) >= 0);
+        if (mapped) {
+            return version(mapped.enterprise);
+        }
+    }
+    return v;
+}
+
+/** Manifest-era job IDs that the AD jobs image of this release runs. */
+export function jobsOf(v: CalicoVersion): string[] {
+    return detectorCatalog.filter((d) => inAnyRange(v, d.jobs)).map((d) => d.id);
+}
+
+/** GlobalAlert-era detector IDs that the operator of this release offers. */
+export function detectorsOf(v: CalicoVersion): string[] {
+    return detectorCatalog.filter((d) => inAnyRange(v, d.detectors)).map((d) => d.id);
+}
+
+export function findDetector(id: string): Detector | undefined {
+    return detectorCatalog.find((d) => d.id === id);
+}
+
+export function findEnvVar(name: string): EnvVar | undefined {
+    return envVarCatalog.find((e) => e.name === name);
+}
+
+/** The version-dependent shape of the manifest-era objects. */
+export interface ManifestProfile {
+    readonly args: readonly string[];
+    readonly securityContext: JobsSecurityContext;
+    readonly modelsHostPath: string;
+    readonly httpApi: boolean;
+    readonly defaultDisabledJobs: readonly string[];
+    readonly elasticsearch: ElasticsearchAccess;
+}
+
+export function manifestProfile(v: CalicoVersion, clusterType: ClusterType): ManifestProfile {
+    return {
+        args: valueAt(v, manifestSteps.args),
+        securityContext: valueAt(v, manifestSteps.securityContext),
+        modelsHostPath: valueAt(v, manifestSteps.modelsHostPath),
+        httpApi: valueAt(v, manifestSteps.httpApi),
+        defaultDisabledJobs: valueAt(v, manifestSteps.defaultDisabledJobs),
+        elasticsearch: valueAt(v, elasticsearchAccess[clusterType]),
+    };
+}
+
+/** Optimal string alignment distance, case-insensitive: how far a typo is from a name. */
+export function editDistance(a: string, b: string): number {
+    const s = a.toLowerCase();
+    const t = b.toLowerCase();
+    const d: number[][] = Array.from({ length: s.length + 1 }, (_, i) =>
+        Array.from({ length: t.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+    );
+    for (let i = 1; i <= s.length; i++) {
+        for (let j = 1; j <= t.length; j++) {
+            const cost = s[i - 1] === t[j - 1] ? 0 : 1;
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) {
+                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    return d[s.length][t.length];
+}
+
+/** The candidate closest to `name`, if it is close enough to be the intended one. */
+export function nearestName(name: string, candidates: readonly string[]): string | undefined {
+    let best: { candidate: string; distance: number } | undefined;
+    for (const candidate of candidates) {
+        const distance = editDistance(name, candidate);
+        if (!best || distance < best.distance) {
+            best = { candidate, distance };
+        }
+    }
+    const tolerance = Math.max(2, Math.floor(name.length / 3));
+    return best && best.distance <= tolerance ? best.candidate : undefined;
+}

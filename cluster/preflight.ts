@@ -1,0 +1,104 @@
+/**
+ * Checks, before anything is created or changed, that the cluster has what Anomaly Detection
+ * needs, and settles the cluster name (configured, or read from the cluster).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { intrusionDetectionController } from "../catalog/eras";
+import { ClusterObject, prerequisites } from "../catalog/prerequisites";
+import { configKey } from "../config/keys";
+import { Settings } from "../config/settings";
+import { clusterNameProblem } from "../config/values";
+
+/** Read-only access to the cluster. */
+export interface ClusterReader {
+    /** Whether the object (or, without a name, the resource type) exists. */
+    exists(object: ClusterObject): Promise<boolean>;
+    /** The object as JSON, or undefined when it does not exist. */
+    get(object: ClusterObject): Promise<unknown>;
+}
+
+/** The cluster is missing prerequisites, or disagrees with the config. */
+export class PreflightError extends pulumi.RunError {
+    constructor(readonly problems: readonly string[]) {
+        super(`preflight found ${problems.length} problem${problems.length === 1 ? "" : "s"} in the cluster; nothing was changed:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "PreflightError";
+    }
+}
+
+/** The objects the chosen era needs. */
+export function requiredObjects(settings: Settings): ClusterObject[] {
+    if (settings.era === "globalAlert") {
+        return [
+            prerequisites.globalAlertApi,
+            prerequisites.intrusionDetectionNamespace,
+            prerequisites.intrusionDetectionController,
+        ];
+    }
+    const es = settings.profile.elasticsearch;
+    return [
+        prerequisites.intrusionDetectionNamespace,
+        prerequisites.targetNamespace(es.target.namespace),
+        prerequisites.esAccessSecret,
+        prerequisites.caSecret(es.caSecretName),
+        prerequisites.pullSecret(settings.imagePullSecret),
+        prerequisites.allowTigeraTier,
+    ];
+}
+
+export function describeObject(object: ClusterObject): string {
+    const what = object.name ? `${object.resource}/${object.name}` : `the ${object.resource} API`;
+    return object.namespace ? `${what} in namespace ${object.namespace}` : what;
+}
+
+/** CLUSTER_NAME of the intrusion-detection-controller Deployment, if it has one. */
+export function clusterNameFromController(deployment: unknown): string | undefined {
+    const containers = (deployment as { spec?: { template?: { spec?: { containers?: unknown[] } } } })?.spec
+        ?.template?.spec?.containers;
+    for (const container of containers ?? []) {
+        const env = (container as { env?: { name?: string; value?: string }[] }).env ?? [];
+        const entry = env.find((e) => e.name === intrusionDetectionController.clusterNameEnv);
+        if (entry?.value !== undefined) {
+            return entry.value;
+        }
+    }
+    return undefined;
+}
+
+/**
+ * Runs every check and returns the cluster name to deploy with. Throws a PreflightError naming
+ * each missing object and how it is normally created, or the configured and actual names when
+ * they disagree.
+ */
+export async function preflight(settings: Settings, cluster: ClusterReader): Promise<{ clusterName?: string }> {
+    const required = requiredObjects(settings);
+    const found = await Promise.all(required.map((object) => cluster.exists(object)));
+    const problems = required
+        .filter((_, i) => !found[i])
+        .map((object) => `missing ${describeObject(object)}: ${object.howCreated}`);
+
+    const controller = await cluster.get(prerequisites.intrusionDetectionController);
+    const clusterName = controller === undefined ? undefined : clusterNameFromController(controller);
+    const source = `CLUSTER_NAME of deployment/${intrusionDetectionController.name} in ${intrusionDetectionController.namespace}`;
+
+    if (settings.clusterName !== undefined && clusterName !== undefined && clusterName !== settings.clusterName) {
+        problems.push(
+            `${configKey("clusterName")} is "${settings.clusterName}" but the cluster calls itself "${clusterName}" (${source}); fix the config or unset it to use the cluster's name`,
+        );
+    }
+    if (settings.era === "manifest" && settings.clusterName === undefined) {
+        if (clusterName === undefined) {
+            problems.push(
+                `${configKey("clusterName")} is not set and the cluster name could not be read (${source}); set it with \`pulumi config set ${configKey("clusterName")} <name>\``,
+            );
+        } else {
+            const problem = clusterNameProblem(clusterName);
+            if (problem) {
+                problems.push(`the cluster name read from ${source} ${problem}`);
+            }
+        }
+    }
+    if (problems.length > 0) {
+        throw new PreflightError(problems);
+    }
+    return { clusterName: settings.clusterName ?? clusterName };
+}

@@ -1,0 +1,37 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { KubectlReader } from "./cluster/kubectl";
+import { preflight } from "./cluster/preflight";
+import { AnomalyDetection } from "./components/anomalyDetection";
+import { parseSettings, readStackConfig } from "./config/settings";
+
+export = async () => {
+    const settings = parseSettings(readStackConfig());
+    settings.warnings.forEach((warning) => pulumi.log.warn(warning));
+
+    const { clusterName } = settings.renderDirectory
+        ? { clusterName: settings.clusterName }
+        : await preflight(settings, new KubectlReader(settings.kubeContext));
+
+    const provider = new k8s.Provider("cluster", {
+        context: settings.kubeContext,
+        renderYamlToDirectory: settings.renderDirectory,
+    });
+    const anomalyDetection = new AnomalyDetection(
+        "anomaly-detection",
+        { settings, clusterName },
+        { provider },
+    );
+
+    const summary = anomalyDetection.summary;
+    return {
+        release: summary.release,
+        era: summary.era,
+        clusterName: summary.clusterName,
+        deployed: summary.objects,
+        effectiveSettings: summary.effectiveSettings,
+        enabled: summary.enabled,
+        disabled: summary.disabled,
+        warnings: summary.warnings,
+    };
+};

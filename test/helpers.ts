@@ -1,0 +1,64 @@
+/** Shared test helpers: Pulumi mocks that record resources, and stack config builders. */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { projectName } from "../config/keys";
+
+export const repoRoot = path.resolve(__dirname, "..", "..");
+
+export interface RecordedResource {
+    readonly type: string;
+    readonly name: string;
+    readonly inputs: Record<string, unknown>;
+}
+
+/** Installs Pulumi mocks and returns the list every registered resource is appended to. */
+export async function recordResources(options: { preview?: boolean } = {}): Promise<RecordedResource[]> {
+    const recorded: RecordedResource[] = [];
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
+                return { id: `${args.name}-id`, state: args.inputs };
+            },
+            call: (args) => args.inputs,
+        },
+        projectName,
+        "test",
+        options.preview ?? false,
+    );
+    return recorded;
+}
+
+/** The value of an Output, for assertions. */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply(resolve));
+}
+
+/** Raw stack config as the engine hands it over: project-prefixed keys, JSON for structures. */
+export function rawConfig(values: Record<string, unknown>): Record<string, string> {
+    return Object.fromEntries(
+        Object.entries(values).map(([key, value]) => [
+            key.includes(":") ? key : `${projectName}:${key}`,
+            typeof value === "string" ? value : JSON.stringify(value),
+        ]),
+    );
+}
+
+/** The config of a committed `Pulumi.<stack>.yaml`, as raw stack config. */
+export function stackFileConfig(stack: string): Record<string, string> {
+    const file = path.join(repoRoot, `Pulumi.${stack}.yaml`);
+    const parsed = yaml.load(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
+    return rawConfig(parsed.config);
+}
+
+/** The message of the error `fn` throws; fails the test when it does not throw. */
+export function errorOf(fn: () => unknown): string {
+    try {
+        fn();
+    } catch (error) {
+        return (error as Error).message;
+    }
+    throw new Error("expected an error, but none was thrown");
+}
