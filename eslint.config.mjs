@@ -8,11 +8,17 @@ export default tseslint.config(
     ...tseslint.configs.recommended,
     {
         files: ["**/*.ts"],
+        languageOptions: {
+            parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+        },
         plugins: { pulumi },
         rules: {
             "pulumi/no-output-in-template-literal": "error",
+            "pulumi/no-output-instance-in-template-literal": "error",
             "@typescript-eslint/no-explicit-any": "error",
             "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+            // `import x = require()` is how TypeScript imports the `export =` of index.ts.
+            "@typescript-eslint/no-require-imports": ["error", { allowAsImport: true }],
             eqeqeq: "error",
             curly: "error",
             "prefer-const": "error",

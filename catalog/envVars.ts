@@ -118,7 +118,8 @@ export const envVarCatalog: readonly EnvVar[] = [
         max: 10000000,
         readBy: manifestEra,
         raising: "no direct effect",
-        description: "training dataset size in log documents; lower it to read less Elasticsearch data",
+        description:
+            "training dataset size in log documents; lower it to read less Elasticsearch data",
     },
     {
         name: "AD_debug",
@@ -235,8 +236,20 @@ export const envVarCatalog: readonly EnvVar[] = [
         description: "anomaly score cut-off (negative); lower it for fewer alerts",
         replacedBy: "AD_PROCESS_RESTARTS_SENSITIVITY",
     },
-    ...isolationForestScore("DnsLatency", "dns_latency", -0.836, "3.6.0", "AD_DNS_LATENCY_SENSITIVITY"),
-    ...isolationForestScore("L7Latency", "l7_latency", -0.836, "3.6.0", "AD_L7_LATENCY_SENSITIVITY"),
+    ...isolationForestScore(
+        "DnsLatency",
+        "dns_latency",
+        -0.836,
+        "3.6.0",
+        "AD_DNS_LATENCY_SENSITIVITY",
+    ),
+    ...isolationForestScore(
+        "L7Latency",
+        "l7_latency",
+        -0.836,
+        "3.6.0",
+        "AD_L7_LATENCY_SENSITIVITY",
+    ),
     ...isolationForestScore(
         "HttpConnectionSpike",
         "http_connection_spike",
@@ -349,19 +362,17 @@ export const envVarCatalog: readonly EnvVar[] = [
             ["AD_TIME_SERIES_FLOWS_ANOMALY_VALUE_THRESHOLD", "time_series_flows", 6],
             ["AD_TIME_SERIES_L7_ANOMALY_VALUE_THRESHOLD", "time_series_l7", 6],
         ] as const
-    ).map(
-        ([name, job, defaultValue]): EnvVar => ({
-            name,
-            type: "number",
-            default: defaultValue,
-            min: 0,
-            max: 1000,
-            readBy: generation2("3.12.0"),
-            raising: "fewer alerts",
-            job,
-            description: "deviation from the time series forecast that counts as an anomaly",
-        }),
-    ),
+    ).map(([name, job, defaultValue]): EnvVar => ({
+        name,
+        type: "number",
+        default: defaultValue,
+        min: 0,
+        max: 1000,
+        readBy: generation2("3.12.0"),
+        raising: "fewer alerts",
+        job,
+        description: "deviation from the time series forecast that counts as an anomaly",
+    })),
 ];
 
 /** Env vars the manifest sets itself, and the stack key that controls each instead. */

@@ -59,8 +59,10 @@ export const eraSpans: readonly EraSpan[] = [
  * Calico Cloud 18.x releases carry the detector set of Calico Enterprise 3.17; detector and env
  * var availability is recorded against Enterprise versions.
  */
-export const cloudToEnterpriseEquivalent: readonly { readonly from: string; readonly enterprise: string }[] =
-    [{ from: "18.0.0", enterprise: "3.17.0" }];
+export const cloudToEnterpriseEquivalent: readonly {
+    readonly from: string;
+    readonly enterprise: string;
+}[] = [{ from: "18.0.0", enterprise: "3.17.0" }];
 
 /** How the AD jobs pod reaches Elasticsearch, and the policies that allow it. */
 export interface ElasticsearchAccess {

@@ -55,11 +55,13 @@ export const prerequisites = {
     allowTigeraTier: {
         resource: "tiers.projectcalico.org",
         name: "allow-tigera",
-        howCreated: "created by Calico Enterprise and served by the Calico API server (`kubectl get tiers`)",
+        howCreated:
+            "created by Calico Enterprise and served by the Calico API server (`kubectl get tiers`)",
     },
     globalAlertApi: {
         resource: "globalalerts.projectcalico.org",
-        howCreated: "served by the Calico API server (`kubectl get apiservice v3.projectcalico.org`)",
+        howCreated:
+            "served by the Calico API server (`kubectl get apiservice v3.projectcalico.org`)",
     },
     intrusionDetectionController: {
         resource: "deployments",

@@ -9,7 +9,8 @@ interface KubectlResult {
     readonly stderr: string;
 }
 
-const missingResourceType = /doesn't have a resource type|the server could not find the requested resource/;
+const missingResourceType =
+    /doesn't have a resource type|the server could not find the requested resource/;
 
 export class KubectlReader implements ClusterReader {
     /** @param context kubeconfig context; undefined uses the current one. */
@@ -17,7 +18,13 @@ export class KubectlReader implements ClusterReader {
 
     async exists(object: ClusterObject): Promise<boolean> {
         if (object.name === undefined) {
-            const result = await this.run(["get", object.resource, "-o", "name", "--request-timeout=20s"]);
+            const result = await this.run([
+                "get",
+                object.resource,
+                "-o",
+                "name",
+                "--request-timeout=20s",
+            ]);
             if (result.code !== 0 && !missingResourceType.test(result.stderr)) {
                 throw this.failure(result);
             }
@@ -27,7 +34,15 @@ export class KubectlReader implements ClusterReader {
     }
 
     async get(object: ClusterObject, output: "json" | "name" = "json"): Promise<unknown> {
-        const args = ["get", object.resource, ...(object.name ? [object.name] : []), "-o", output, "--ignore-not-found", "--request-timeout=20s"];
+        const args = [
+            "get",
+            object.resource,
+            ...(object.name ? [object.name] : []),
+            "-o",
+            output,
+            "--ignore-not-found",
+            "--request-timeout=20s",
+        ];
         if (object.namespace) {
             args.push("--namespace", object.namespace);
         }
@@ -54,14 +69,23 @@ export class KubectlReader implements ClusterReader {
     private run(args: string[]): Promise<KubectlResult> {
         const fullArgs = this.context ? ["--context", this.context, ...args] : args;
         return new Promise((resolve, reject) => {
-            execFile("kubectl", fullArgs, { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-                if (error && (error as NodeJS.ErrnoException).code === "ENOENT") {
-                    reject(new Error("preflight needs kubectl on PATH to read the cluster (or set calico-ad:renderDirectory to render without a cluster)"));
-                    return;
-                }
-                const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-                resolve({ code, stdout, stderr });
-            });
+            execFile(
+                "kubectl",
+                fullArgs,
+                { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+                (error, stdout, stderr) => {
+                    if (error && (error as NodeJS.ErrnoException).code === "ENOENT") {
+                        reject(
+                            new Error(
+                                "preflight needs kubectl on PATH to read the cluster (or set calico-ad:renderDirectory to render without a cluster)",
+                            ),
+                        );
+                        return;
+                    }
+                    const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+                    resolve({ code, stdout, stderr });
+                },
+            );
         });
     }
 }

@@ -20,7 +20,9 @@ export interface ClusterReader {
 /** The cluster is missing prerequisites, or disagrees with the config. */
 export class PreflightError extends pulumi.RunError {
     constructor(readonly problems: readonly string[]) {
-        super(`preflight found ${problems.length} problem${problems.length === 1 ? "" : "s"} in the cluster; nothing was changed:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        super(
+            `preflight found ${problems.length} problem${problems.length === 1 ? "" : "s"} in the cluster; nothing was changed:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+        );
         this.name = "PreflightError";
     }
 }
@@ -52,8 +54,9 @@ export function describeObject(object: ClusterObject): string {
 
 /** CLUSTER_NAME of the intrusion-detection-controller Deployment, if it has one. */
 export function clusterNameFromController(deployment: unknown): string | undefined {
-    const containers = (deployment as { spec?: { template?: { spec?: { containers?: unknown[] } } } })?.spec
-        ?.template?.spec?.containers;
+    const containers = (
+        deployment as { spec?: { template?: { spec?: { containers?: unknown[] } } } }
+    )?.spec?.template?.spec?.containers;
     for (const container of containers ?? []) {
         const env = (container as { env?: { name?: string; value?: string }[] }).env ?? [];
         const entry = env.find((e) => e.name === intrusionDetectionController.clusterNameEnv);
@@ -69,7 +72,10 @@ export function clusterNameFromController(deployment: unknown): string | undefin
  * each missing object and how it is normally created, or the configured and actual names when
  * they disagree.
  */
-export async function preflight(settings: Settings, cluster: ClusterReader): Promise<{ clusterName?: string }> {
+export async function preflight(
+    settings: Settings,
+    cluster: ClusterReader,
+): Promise<{ clusterName?: string }> {
     const required = requiredObjects(settings);
     const found = await Promise.all(required.map((object) => cluster.exists(object)));
     const problems = required
@@ -77,10 +83,15 @@ export async function preflight(settings: Settings, cluster: ClusterReader): Pro
         .map((object) => `missing ${describeObject(object)}: ${object.howCreated}`);
 
     const controller = await cluster.get(prerequisites.intrusionDetectionController);
-    const clusterName = controller === undefined ? undefined : clusterNameFromController(controller);
+    const clusterName =
+        controller === undefined ? undefined : clusterNameFromController(controller);
     const source = `CLUSTER_NAME of deployment/${intrusionDetectionController.name} in ${intrusionDetectionController.namespace}`;
 
-    if (settings.clusterName !== undefined && clusterName !== undefined && clusterName !== settings.clusterName) {
+    if (
+        settings.clusterName !== undefined &&
+        clusterName !== undefined &&
+        clusterName !== settings.clusterName
+    ) {
         problems.push(
             `${configKey("clusterName")} is "${settings.clusterName}" but the cluster calls itself "${clusterName}" (${source}); fix the config or unset it to use the cluster's name`,
         );

@@ -22,7 +22,9 @@ export interface DeploymentSummary {
     /** Objects created, as `Kind namespace/name` or `Kind name`. */
     readonly objects: readonly string[];
     /** Every setting of the release with its value in force and its source. */
-    readonly effectiveSettings: Readonly<Record<string, { value: string | number; source: string }>>;
+    readonly effectiveSettings: Readonly<
+        Record<string, { value: string | number; source: string }>
+    >;
     readonly enabled: readonly string[];
     readonly disabled: readonly string[];
     readonly warnings: readonly string[];
@@ -59,7 +61,10 @@ export function summarize(settings: Settings, clusterName?: string): DeploymentS
         objects: settings.detectors.map((id) => `GlobalAlert ${globalAlertName(id)}`),
         effectiveSettings: {
             detectorPeriod: { value: settings.detectorPeriod, source: "stack config or default" },
-            detectorSeverity: { value: settings.detectorSeverity, source: "stack config or default" },
+            detectorSeverity: {
+                value: settings.detectorSeverity,
+                source: "stack config or default",
+            },
             portScanThreshold: {
                 value: globalAlertConstants.fixedPortScanThreshold,
                 source: "fixed by the operator's detector template",

@@ -60,7 +60,11 @@ export class DetectorAlerts extends pulumi.ComponentResource {
         for (const id of args.detectors) {
             this.alerts[id] = new k8s.apiextensions.CustomResource(
                 `${name}-${id.replace(/_/g, "-")}`,
-                buildDetectorGlobalAlert(id, args.period, args.severity) as k8s.apiextensions.CustomResourceArgs,
+                buildDetectorGlobalAlert(
+                    id,
+                    args.period,
+                    args.severity,
+                ) as k8s.apiextensions.CustomResourceArgs,
                 { parent: this },
             );
         }

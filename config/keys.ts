@@ -67,7 +67,8 @@ export const scalarKeys: readonly ScalarKey[] = [
         name: "imageRegistry",
         type: "string",
         default: "",
-        description: "manifest era: registry and path of the AD jobs image; empty is quay.io/tigera",
+        description:
+            "manifest era: registry and path of the AD jobs image; empty is quay.io/tigera",
     },
     {
         name: "imageTag",
@@ -79,7 +80,8 @@ export const scalarKeys: readonly ScalarKey[] = [
         name: "imagePullSecret",
         type: "string",
         default: "",
-        description: "manifest era: pull secret in tigera-intrusion-detection; empty is tigera-pull-secret",
+        description:
+            "manifest era: pull secret in tigera-intrusion-detection; empty is tigera-pull-secret",
     },
     {
         name: "detectorPeriod",

@@ -4,10 +4,33 @@
  * bad value and what is allowed. Nothing here touches a cluster.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { findDetector, findEnvVar, jobsOf, detectorsOf, eraOf, enterpriseEquivalent, manifestProfile, ManifestProfile, nearestName } from "../catalog/lookup";
+import {
+    findDetector,
+    findEnvVar,
+    jobsOf,
+    detectorsOf,
+    eraOf,
+    enterpriseEquivalent,
+    manifestProfile,
+    ManifestProfile,
+    nearestName,
+} from "../catalog/lookup";
 import { envVarCatalog, reservedEnvVars } from "../catalog/envVars";
-import { ClusterType, clusterTypes, globalAlertConstants, manifestConstants, products } from "../catalog/eras";
-import { CalicoVersion, describeRanges, formatVersion, inAnyRange, parseVersion, Product } from "../catalog/versions";
+import {
+    ClusterType,
+    clusterTypes,
+    globalAlertConstants,
+    manifestConstants,
+    products,
+} from "../catalog/eras";
+import {
+    CalicoVersion,
+    describeRanges,
+    formatVersion,
+    inAnyRange,
+    parseVersion,
+    Product,
+} from "../catalog/versions";
 import { configKey, projectName, scalarKeys, structuredKeys } from "./keys";
 import {
     clusterNameProblem,
@@ -135,7 +158,9 @@ export function parseSettings(raw: Readonly<Record<string, string>>): Settings {
     const era = eraOf(product, calicoVersion);
     const release = `Calico ${product === "cloud" ? "Cloud" : "Enterprise"} ${formatVersion(calicoVersion)}`;
     if (typeof era === "object") {
-        problems.push(`${configKey("calicoVersion")}: ${release} is not supported: ${era.unsupported}`);
+        problems.push(
+            `${configKey("calicoVersion")}: ${release} is not supported: ${era.unsupported}`,
+        );
         throw new ConfigError(problems);
     }
 
@@ -157,19 +182,27 @@ function manifestEra(
 ): ManifestEraSettings {
     const v = common.calicoVersion;
     const profile = manifestProfile(v, common.clusterType);
-    reader.forbid("detectors", `applies from Calico 3.13 on; in ${release} every job runs unless listed in ${configKey("disabledJobs")}`);
+    reader.forbid(
+        "detectors",
+        `applies from Calico 3.13 on; in ${release} every job runs unless listed in ${configKey("disabledJobs")}`,
+    );
 
     const jobEnv: EnvSetting[] = [];
     const configured = reader.object("jobEnv") ?? {};
     for (const [name, value] of Object.entries(configured)) {
         const key = `${configKey("jobEnv")}.${name}`;
         if (name in reservedEnvVars) {
-            problems.push(`${key}: ${name} is set by the stack itself; use ${reservedEnvVars[name]} instead`);
+            problems.push(
+                `${key}: ${name} is set by the stack itself; use ${reservedEnvVars[name]} instead`,
+            );
             continue;
         }
         const envVar = findEnvVar(name);
         if (!envVar) {
-            const suggestion = nearestName(name, envVarCatalog.map((e) => e.name));
+            const suggestion = nearestName(
+                name,
+                envVarCatalog.map((e) => e.name),
+            );
             problems.push(
                 `${key}: unknown AD env var${suggestion ? `; did you mean ${suggestion}?` : "; see the env var reference in the README"}`,
             );
@@ -182,7 +215,9 @@ function manifestEra(
         }
         if (!inAnyRange(v, envVar.readBy)) {
             const replacement =
-                envVar.replacedBy && findEnvVar(envVar.replacedBy) && inAnyRange(v, findEnvVar(envVar.replacedBy)!.readBy)
+                envVar.replacedBy &&
+                findEnvVar(envVar.replacedBy) &&
+                inAnyRange(v, findEnvVar(envVar.replacedBy)!.readBy)
                     ? `; this release reads ${envVar.replacedBy} instead`
                     : "";
             common.warnings.push(
@@ -195,17 +230,18 @@ function manifestEra(
     jobEnv.sort((a, b) => catalogOrder(a) - catalogOrder(b));
 
     const jobs = jobsOf(v);
-    const disabledJobs = reader.list("disabledJobs", (id, key) => {
-        if (jobs.includes(id)) {
-            return undefined;
-        }
-        const known = findDetector(id);
-        if (known && known.jobs.length > 0) {
-            return `${key}: "${id}" is not a job of ${release} (it runs in ${describeRanges(known.jobs)}); jobs of this release: ${jobs.join(", ")}`;
-        }
-        const suggestion = nearestName(id, jobs);
-        return `${key}: "${id}" is not a job ID${suggestion ? `; did you mean ${suggestion}?` : ""}; jobs of ${release}: ${jobs.join(", ")}`;
-    }) ?? profile.defaultDisabledJobs.filter((id) => jobs.includes(id));
+    const disabledJobs =
+        reader.list("disabledJobs", (id, key) => {
+            if (jobs.includes(id)) {
+                return undefined;
+            }
+            const known = findDetector(id);
+            if (known && known.jobs.length > 0) {
+                return `${key}: "${id}" is not a job of ${release} (it runs in ${describeRanges(known.jobs)}); jobs of this release: ${jobs.join(", ")}`;
+            }
+            const suggestion = nearestName(id, jobs);
+            return `${key}: "${id}" is not a job ID${suggestion ? `; did you mean ${suggestion}?` : ""}; jobs of ${release}: ${jobs.join(", ")}`;
+        }) ?? profile.defaultDisabledJobs.filter((id) => jobs.includes(id));
 
     const effectiveEnv: EffectiveEnvSetting[] = envVarCatalog
         .filter((e) => inAnyRange(v, e.readBy) || jobEnv.some((j) => j.name === e.name))
@@ -213,15 +249,22 @@ function manifestEra(
             const set = jobEnv.find((j) => j.name === e.name);
             if (!set) {
                 const rendered = renderEnvValue(e, e.default);
-                return { name: e.name, value: "value" in rendered ? rendered.value : String(e.default), source: "default" };
+                return {
+                    name: e.name,
+                    value: "value" in rendered ? rendered.value : String(e.default),
+                    source: "default",
+                };
             }
             return {
                 name: e.name,
                 value: set.value,
-                source: inAnyRange(v, e.readBy) ? "stack config" : "stack config, not read by this release",
+                source: inAnyRange(v, e.readBy)
+                    ? "stack config"
+                    : "stack config, not read by this release",
             };
         });
-    const effectiveNumber = (name: string) => Number(effectiveEnv.find((e) => e.name === name)?.value);
+    const effectiveNumber = (name: string) =>
+        Number(effectiveEnv.find((e) => e.name === name)?.value);
 
     if (common.renderDirectory !== undefined && common.clusterName === undefined) {
         problems.push(
@@ -229,9 +272,11 @@ function manifestEra(
         );
     }
 
-    const registry = reader.optionalString("imageRegistry") ?? manifestConstants.defaultImageRegistry;
+    const registry =
+        reader.optionalString("imageRegistry") ?? manifestConstants.defaultImageRegistry;
     const tag = reader.optionalString("imageTag") ?? `v${formatVersion(v)}`;
-    const pullSecret = reader.optionalString("imagePullSecret") ?? manifestConstants.defaultPullSecret;
+    const pullSecret =
+        reader.optionalString("imagePullSecret") ?? manifestConstants.defaultPullSecret;
     reader.check("imageRegistry", registry, imageRegistryProblem);
     reader.check("imageTag", tag, imageTagProblem);
     reader.check("imagePullSecret", pullSecret, dnsSubdomainProblem);
@@ -247,7 +292,9 @@ function manifestEra(
         enabledJobs: jobs.filter((id) => !disabledJobs.includes(id)),
         disabledJobs,
         portScanThreshold: effectiveNumber("AD_port_scan_threshold"),
-        ipSweepThreshold: jobs.includes("ip_sweep") ? effectiveNumber("AD_ip_sweep_threshold") : undefined,
+        ipSweepThreshold: jobs.includes("ip_sweep")
+            ? effectiveNumber("AD_ip_sweep_threshold")
+            : undefined,
     };
 }
 
@@ -260,9 +307,14 @@ function globalAlertEra(
     const operatorOwned = `since Calico 3.13 the Tigera operator owns the detector pods, so ${release} offers no supported way to change it`;
     const configured = reader.object("jobEnv");
     for (const name of Object.keys(configured ?? {})) {
-        problems.push(`${configKey("jobEnv")}.${name}: thresholds cannot be set for ${release}: ${operatorOwned}; remove ${configKey("jobEnv")}`);
+        problems.push(
+            `${configKey("jobEnv")}.${name}: thresholds cannot be set for ${release}: ${operatorOwned}; remove ${configKey("jobEnv")}`,
+        );
     }
-    reader.forbid("disabledJobs", `applies to the manifest era (up to 3.12); in ${release} detectors are off unless listed in ${configKey("detectors")}`);
+    reader.forbid(
+        "disabledJobs",
+        `applies to the manifest era (up to 3.12); in ${release} detectors are off unless listed in ${configKey("detectors")}`,
+    );
     for (const name of ["imageRegistry", "imageTag", "imagePullSecret"]) {
         reader.forbid(name, `the operator picks the detector image in ${release}`);
     }
@@ -283,9 +335,12 @@ function globalAlertEra(
     const period = reader.string("detectorPeriod") ?? globalAlertConstants.defaultPeriod;
     const seconds = durationSeconds(period);
     if (seconds === undefined || seconds < 60 || seconds > 86400) {
-        problems.push(`${configKey("detectorPeriod")}: "${period}" is not allowed; allowed: a duration from 1m to 24h such as 5m, 15m or 1h`);
+        problems.push(
+            `${configKey("detectorPeriod")}: "${period}" is not allowed; allowed: a duration from 1m to 24h such as 5m, 15m or 1h`,
+        );
     }
-    const severity = reader.integer("detectorSeverity", 1, 100) ?? globalAlertConstants.defaultSeverity;
+    const severity =
+        reader.integer("detectorSeverity", 1, 100) ?? globalAlertConstants.defaultSeverity;
 
     return {
         ...common,
@@ -333,7 +388,9 @@ class ConfigReader {
             if (declared && declared.default === undefined) {
                 this.problems.push(`${configKey(name)}: required; ${declared.description}`);
             }
-            return typeof declared?.default === "string" && declared.default !== "" ? declared.default : undefined;
+            return typeof declared?.default === "string" && declared.default !== ""
+                ? declared.default
+                : undefined;
         }
         return value;
     }
@@ -364,7 +421,9 @@ class ConfigReader {
             return undefined;
         }
         if (value !== "true" && value !== "false") {
-            this.problems.push(`${configKey(name)}: "${value}" is not allowed; allowed: true or false`);
+            this.problems.push(
+                `${configKey(name)}: "${value}" is not allowed; allowed: true or false`,
+            );
             return undefined;
         }
         return value === "true";
@@ -377,7 +436,9 @@ class ConfigReader {
         }
         const n = Number(value);
         if (!Number.isInteger(n) || n < min || n > max) {
-            this.problems.push(`${configKey(name)}: "${value}" is not allowed; allowed: an integer from ${min} to ${max}`);
+            this.problems.push(
+                `${configKey(name)}: "${value}" is not allowed; allowed: an integer from ${min} to ${max}`,
+            );
             return undefined;
         }
         return n;
@@ -390,7 +451,9 @@ class ConfigReader {
             return undefined;
         }
         if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-            this.problems.push(`${configKey(name)}: expected a map of names to values, got ${JSON.stringify(parsed)}`);
+            this.problems.push(
+                `${configKey(name)}: expected a map of names to values, got ${JSON.stringify(parsed)}`,
+            );
             return undefined;
         }
         return parsed as Record<string, unknown>;
@@ -400,14 +463,19 @@ class ConfigReader {
      * A list key given as a YAML list or a comma-separated string; each item is checked, and
      * duplicates are dropped. Undefined when unset.
      */
-    list(name: string, itemProblem: (item: string, key: string) => string | undefined): string[] | undefined {
+    list(
+        name: string,
+        itemProblem: (item: string, key: string) => string | undefined,
+    ): string[] | undefined {
         const parsed = this.json(name);
         if (parsed === undefined) {
             return undefined;
         }
         const items = splitList(parsed);
         if (!items) {
-            this.problems.push(`${configKey(name)}: expected a list of IDs, got ${JSON.stringify(parsed)}`);
+            this.problems.push(
+                `${configKey(name)}: expected a list of IDs, got ${JSON.stringify(parsed)}`,
+            );
             return undefined;
         }
         const unique = [...new Set(items)];

@@ -35,7 +35,8 @@ export function dnsSubdomainProblem(name: string): string | undefined {
 }
 
 const imageTagPattern = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const imageRegistryPattern = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$/;
+const imageRegistryPattern =
+    /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$/;
 
 export function imageTagProblem(tag: string): string | undefined {
     if (tag === "latest") {
@@ -91,14 +92,22 @@ export function renderEnvValue(envVar: EnvVar, raw: unknown): Rendered {
     switch (envVar.type) {
         case "integer":
         case "number": {
-            const n = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN;
+            const n =
+                typeof raw === "number"
+                    ? raw
+                    : typeof raw === "string" && raw.trim() !== ""
+                      ? Number(raw)
+                      : NaN;
             if (!Number.isFinite(n)) {
                 return bad();
             }
             if (envVar.type === "integer" && !Number.isInteger(n)) {
                 return bad();
             }
-            if ((envVar.min !== undefined && n < envVar.min) || (envVar.max !== undefined && n > envVar.max)) {
+            if (
+                (envVar.min !== undefined && n < envVar.min) ||
+                (envVar.max !== undefined && n > envVar.max)
+            ) {
                 return { problem: `${shown} is out of range; allowed: ${describeAllowed(envVar)}` };
             }
             return { value: String(n) };

@@ -14,7 +14,9 @@ export interface RecordedResource {
 }
 
 /** Installs Pulumi mocks and returns the list every registered resource is appended to. */
-export async function recordResources(options: { preview?: boolean } = {}): Promise<RecordedResource[]> {
+export async function recordResources(
+    options: { preview?: boolean } = {},
+): Promise<RecordedResource[]> {
     const recorded: RecordedResource[] = [];
     await pulumi.runtime.setMocks(
         {

@@ -60,8 +60,14 @@ describe("eras", () => {
     }
 
     it("says AD was removed in 3.18 and in Cloud 18.3", () => {
-        assert.match(JSON.stringify(eraOf("enterprise", version("3.18.0"))), /removed in Calico Enterprise 3.18/);
-        assert.match(JSON.stringify(eraOf("cloud", version("18.3.0"))), /removed in Calico Cloud 18.3.0/);
+        assert.match(
+            JSON.stringify(eraOf("enterprise", version("3.18.0"))),
+            /removed in Calico Enterprise 3.18/,
+        );
+        assert.match(
+            JSON.stringify(eraOf("cloud", version("18.3.0"))),
+            /removed in Calico Cloud 18.3.0/,
+        );
     });
 
     it("maps Calico Cloud 18.x to the detectors of Enterprise 3.17", () => {
@@ -84,7 +90,10 @@ describe("manifest profile across version boundaries", () => {
         assert.equal(p.elasticsearch.target.port, 5554);
         assert.equal(p.elasticsearch.target.selector, "k8s-app == 'tigera-secure-es-gateway'");
         assert.equal(p.elasticsearch.caSecretName, "tigera-secure-es-gateway-http-certs-public");
-        assert.equal(p.elasticsearch.elasticHost, "tigera-secure-es-gateway-http.tigera-elasticsearch.svc");
+        assert.equal(
+            p.elasticsearch.elasticHost,
+            "tigera-secure-es-gateway-http.tigera-elasticsearch.svc",
+        );
         assert.equal(p.httpApi, false);
         assert.equal(p.modelsHostPath, "/var/log/calico");
     });
@@ -101,8 +110,14 @@ describe("manifest profile across version boundaries", () => {
             assert.equal(p.elasticsearch.target.namespace, "tigera-guardian", v);
             assert.equal(p.elasticsearch.target.port, 8080, v);
         }
-        assert.equal(manifestProfile(version("3.8.0"), "managed").elasticsearch.caSecretName, "tigera-secure-es-http-certs-public");
-        assert.equal(manifestProfile(version("3.9.0"), "managed").elasticsearch.caSecretName, "tigera-secure-es-gateway-http-certs-public");
+        assert.equal(
+            manifestProfile(version("3.8.0"), "managed").elasticsearch.caSecretName,
+            "tigera-secure-es-http-certs-public",
+        );
+        assert.equal(
+            manifestProfile(version("3.9.0"), "managed").elasticsearch.caSecretName,
+            "tigera-secure-es-gateway-http-certs-public",
+        );
     });
 
     it("3.6 runs main.py unprivileged; 3.7 runs privileged", () => {
@@ -127,7 +142,13 @@ describe("manifest profile across version boundaries", () => {
 
 describe("jobs and detectors per release", () => {
     it("3.5 has only the first five jobs", () => {
-        assert.deepEqual(jobsOf(version("3.5.0")), ["port_scan", "ip_sweep", "dga", "bytes_in", "bytes_out"]);
+        assert.deepEqual(jobsOf(version("3.5.0")), [
+            "port_scan",
+            "ip_sweep",
+            "dga",
+            "bytes_in",
+            "bytes_out",
+        ]);
     });
 
     it("3.12 has 19 jobs including time series and process_bytes", () => {
@@ -180,10 +201,16 @@ describe("catalog integrity", () => {
     it("links every env var to a real job and a real replacement", () => {
         for (const e of envVarCatalog) {
             if (e.job) {
-                assert.ok(detectorCatalog.some((d) => d.id === e.job), `${e.name} -> ${e.job}`);
+                assert.ok(
+                    detectorCatalog.some((d) => d.id === e.job),
+                    `${e.name} -> ${e.job}`,
+                );
             }
             if (e.replacedBy) {
-                assert.ok(envVarCatalog.some((c) => c.name === e.replacedBy), `${e.name} -> ${e.replacedBy}`);
+                assert.ok(
+                    envVarCatalog.some((c) => c.name === e.replacedBy),
+                    `${e.name} -> ${e.replacedBy}`,
+                );
             }
         }
     });

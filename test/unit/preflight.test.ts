@@ -1,0 +1,167 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ClusterObject } from "../../catalog/prerequisites";
+import {
+    ClusterReader,
+    clusterNameFromController,
+    preflight,
+    PreflightError,
+    requiredObjects,
+} from "../../cluster/preflight";
+import { parseSettings } from "../../config/settings";
+import { rawConfig, stackFileConfig } from "../helpers";
+
+const key = (o: ClusterObject) => `${o.resource}/${o.namespace ?? ""}/${o.name ?? "*"}`;
+
+/** A cluster holding exactly the given objects. */
+class FakeCluster implements ClusterReader {
+    constructor(
+        private readonly present: Set<string>,
+        private readonly controllerClusterName?: string,
+    ) {}
+    async exists(o: ClusterObject) {
+        return this.present.has(key(o));
+    }
+    async get(o: ClusterObject) {
+        if (!this.present.has(key(o))) {
+            return undefined;
+        }
+        const env =
+            this.controllerClusterName === undefined
+                ? []
+                : [{ name: "CLUSTER_NAME", value: this.controllerClusterName }];
+        return { spec: { template: { spec: { containers: [{ name: "controller", env }] } } } };
+    }
+}
+
+const devSettings = parseSettings(stackFileConfig("dev"));
+const complete = (settings = devSettings) =>
+    new Set(
+        [
+            ...requiredObjects(settings),
+            ...requiredObjects(parseSettings(stackFileConfig("management"))),
+        ]
+            .map(key)
+            .concat("deployments/tigera-intrusion-detection/intrusion-detection-controller"),
+    );
+const failure = async (promise: Promise<unknown>): Promise<PreflightError> => {
+    try {
+        await promise;
+    } catch (error) {
+        assert.ok(error instanceof PreflightError, String(error));
+        return error;
+    }
+    throw new Error("preflight passed");
+};
+
+describe("preflight", () => {
+    it("checks the managed 3.12 prerequisites, including the gateway CA and Guardian namespace", () => {
+        assert.deepEqual(requiredObjects(devSettings).map(key), [
+            "namespaces//tigera-intrusion-detection",
+            "namespaces//tigera-guardian",
+            "secrets/tigera-intrusion-detection/tigera-ee-ad-job-elasticsearch-access",
+            "secrets/tigera-intrusion-detection/tigera-secure-es-gateway-http-certs-public",
+            "secrets/tigera-intrusion-detection/tigera-pull-secret",
+            "tiers.projectcalico.org//allow-tigera",
+        ]);
+    });
+
+    it("checks the ES http CA for 3.8 and the configured pull secret", () => {
+        const settings = parseSettings(
+            rawConfig({
+                calicoVersion: "3.8.0",
+                clusterType: "standalone",
+                imagePullSecret: "mirror-pull",
+            }),
+        );
+        const names = requiredObjects(settings).map((o) => o.name);
+        assert.ok(names.includes("tigera-secure-es-http-certs-public"));
+        assert.ok(names.includes("mirror-pull"));
+        assert.ok(names.includes("tigera-elasticsearch"));
+    });
+
+    it("reads the cluster name from the intrusion-detection-controller", async () => {
+        const result = await preflight(
+            devSettings,
+            new FakeCluster(complete(), "cd8i1cf9.aks-calicocloud-repo"),
+        );
+        assert.deepEqual(result, { clusterName: "cd8i1cf9.aks-calicocloud-repo" });
+    });
+
+    it("names every missing object and how it is normally created", async () => {
+        const present = complete();
+        present.delete("secrets/tigera-intrusion-detection/tigera-ee-ad-job-elasticsearch-access");
+        present.delete("tiers.projectcalico.org//allow-tigera");
+        const error = await failure(preflight(devSettings, new FakeCluster(present, "prod")));
+        assert.equal(error.problems.length, 2);
+        assert.match(
+            error.message,
+            /missing secrets\/tigera-ee-ad-job-elasticsearch-access in namespace tigera-intrusion-detection: holds the AD job's Elasticsearch user; the Tigera operator copies it/,
+        );
+        assert.match(
+            error.message,
+            /missing tiers\.projectcalico\.org\/allow-tigera: created by Calico Enterprise/,
+        );
+        assert.match(error.message, /nothing was changed/);
+    });
+
+    it("reports a config/cluster name mismatch with both values", async () => {
+        const settings = parseSettings({
+            ...stackFileConfig("dev"),
+            "calico-ad:clusterName": "prod-west",
+        });
+        const error = await failure(preflight(settings, new FakeCluster(complete(), "prod-east")));
+        assert.match(
+            error.message,
+            /calico-ad:clusterName is "prod-west" but the cluster calls itself "prod-east"/,
+        );
+    });
+
+    it("fails when the name is neither configured nor readable", async () => {
+        const present = complete();
+        present.delete("deployments/tigera-intrusion-detection/intrusion-detection-controller");
+        const error = await failure(preflight(devSettings, new FakeCluster(present)));
+        assert.match(
+            error.message,
+            /calico-ad:clusterName is not set and the cluster name could not be read/,
+        );
+    });
+
+    it("rejects an unusable name read from the cluster", async () => {
+        const error = await failure(
+            preflight(devSettings, new FakeCluster(complete(), "$CALICOCLUSTERNAME")),
+        );
+        assert.match(
+            error.message,
+            /the cluster name read from CLUSTER_NAME .* is an unreplaced template placeholder/,
+        );
+    });
+
+    it("needs the GlobalAlert API and the controller in the GlobalAlert era", async () => {
+        const settings = parseSettings(stackFileConfig("management"));
+        const error = await failure(preflight(settings, new FakeCluster(new Set())));
+        assert.match(error.message, /missing the globalalerts\.projectcalico\.org API/);
+        assert.match(error.message, /missing deployments\/intrusion-detection-controller/);
+        assert.deepEqual(
+            await preflight(settings, new FakeCluster(complete(settings), "cluster")),
+            { clusterName: "cluster" },
+        );
+    });
+
+    it("finds CLUSTER_NAME in any container", () => {
+        const deployment = {
+            spec: {
+                template: {
+                    spec: {
+                        containers: [
+                            { env: [{ name: "X", value: "1" }] },
+                            { env: [{ name: "CLUSTER_NAME", value: "c1" }] },
+                        ],
+                    },
+                },
+            },
+        };
+        assert.equal(clusterNameFromController(deployment), "c1");
+        assert.equal(clusterNameFromController({}), undefined);
+    });
+});
