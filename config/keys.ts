@@ -74,7 +74,7 @@ export const scalarKeys: readonly ScalarKey[] = [
         name: "imageTag",
         type: "string",
         default: "",
-        description: "manifest era: AD jobs image tag; empty is v<calicoVersion>",
+        description: "manifest era: AD jobs image tag; empty is the release tag, e.g. v3.12.0",
     },
     {
         name: "imagePullSecret",

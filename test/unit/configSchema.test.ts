@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import * as yaml from "js-yaml";
+import { scalarKeys, projectName } from "../../config/keys";
+import { withReference } from "../../config/reference";
+import { repoRoot } from "../helpers";
+
+describe("Pulumi.yaml config schema", () => {
+    const project = yaml.load(fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8")) as {
+        name: string;
+        config: Record<string, { type: string; default?: unknown; description: string }>;
+    };
+
+    it("is the calico-ad project", () => {
+        assert.equal(project.name, projectName);
+    });
+
+    it("declares exactly the scalar keys of config/keys.ts, with their types, defaults and descriptions", () => {
+        assert.deepEqual(Object.keys(project.config).sort(), scalarKeys.map((k) => k.name).sort());
+        for (const key of scalarKeys) {
+            const declared = project.config[key.name];
+            assert.equal(declared.type, key.type, key.name);
+            assert.equal(declared.default, key.default, key.name);
+            assert.equal(declared.description, key.description, key.name);
+        }
+    });
+});
+
+describe("README config reference", () => {
+    it("is the one generated from the catalog (run `npm run docs` after changing it)", () => {
+        const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
+        assert.equal(readme, withReference(readme));
+    });
+});
