@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KubectlReader } from "./cluster/kubectl";
 import { preflight } from "./cluster/preflight";
 import { AnomalyDetection } from "./components/anomalyDetection";
+import { IpSweepSimulation, PortScanSimulation } from "./components/scanSimulation";
 import { parseSettings, readStackConfig } from "./config/settings";
 
 export = async () => {
@@ -23,6 +24,22 @@ export = async () => {
         { provider },
     );
 
+    const simulation = settings.simulation;
+    const portScan =
+        simulation?.portScan &&
+        new PortScanSimulation("port-scan", {
+            ...simulation.portScan,
+            kubeContext: settings.kubeContext,
+            runAfter: [anomalyDetection],
+        });
+    const ipSweep =
+        simulation?.ipSweep &&
+        new IpSweepSimulation("ip-sweep", {
+            ...simulation.ipSweep,
+            kubeContext: settings.kubeContext,
+            runAfter: [anomalyDetection],
+        });
+
     const summary = anomalyDetection.summary;
     return {
         release: summary.release,
@@ -33,5 +50,7 @@ export = async () => {
         enabled: summary.enabled,
         disabled: summary.disabled,
         warnings: summary.warnings,
+        portScan: portScan?.summary,
+        ipSweep: ipSweep?.summary,
     };
 };

@@ -112,6 +112,11 @@ export const structuredKeys: readonly StructuredKey[] = [
         name: "detectors",
         description: "GlobalAlert era: list of detector IDs to enable; unset enables port_scan",
     },
+    {
+        name: "simulation",
+        description:
+            "optional port-scan and ip-sweep simulations run on `pulumi up` after deployment; see Attack simulation",
+    },
 ];
 
 export const configKey = (name: string): string => `${projectName}:${name}`;

@@ -32,6 +32,7 @@ import {
     Product,
 } from "../catalog/versions";
 import { configKey, projectName, scalarKeys, structuredKeys } from "./keys";
+import { parseSimulation, SimulationSettings } from "./simulation";
 import {
     clusterNameProblem,
     dnsSubdomainProblem,
@@ -64,6 +65,8 @@ interface CommonSettings {
     readonly awaitRollout: boolean;
     /** Valid but suspicious settings, shown as warnings. */
     readonly warnings: readonly string[];
+    /** Simulations to run after deployment; undefined when none is enabled. */
+    readonly simulation?: SimulationSettings;
 }
 
 type CommonInput = CommonSettings & { readonly warnings: string[] };
@@ -168,10 +171,27 @@ export function parseSettings(raw: Readonly<Record<string, string>>): Settings {
         era === "manifest"
             ? manifestEra(reader, { ...common, calicoVersion, clusterType }, release, problems)
             : globalAlertEra(reader, { ...common, calicoVersion, clusterType }, release, problems);
+
+    const simulation = parseSimulation(reader.structured("simulation"), {
+        era,
+        release,
+        portScanThreshold: settings.portScanThreshold,
+        ipSweepThreshold: settings.era === "manifest" ? settings.ipSweepThreshold : undefined,
+        kubeContext: settings.kubeContext,
+        enabled: settings.era === "manifest" ? settings.enabledJobs : settings.detectors,
+    });
+    problems.push(...simulation.problems);
+    warnings.push(...simulation.warnings);
+    const runsSimulation = simulation.settings?.portScan || simulation.settings?.ipSweep;
+    if (runsSimulation && settings.renderDirectory !== undefined) {
+        problems.push(
+            `${configKey("simulation")}: a simulation needs a cluster to scan, but ${configKey("renderDirectory")} renders manifests without one; disable the simulation or unset renderDirectory`,
+        );
+    }
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }
-    return settings;
+    return runsSimulation ? { ...settings, simulation: simulation.settings } : settings;
 }
 
 function manifestEra(
@@ -501,6 +521,11 @@ class ConfigReader {
         if (problem) {
             this.problems.push(`${configKey(name)}: ${problem}`);
         }
+    }
+
+    /** A structured key's value as parsed JSON (or the plain string); undefined when unset. */
+    structured(name: string): unknown {
+        return this.json(name);
     }
 
     private json(name: string): unknown {

@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { rawConfig, recordResources, stackFileConfig } from "../helpers";
@@ -6,7 +9,7 @@ import program = require("../../index");
 
 type Outputs = Record<string, unknown>;
 
-/** Runs index.ts with the given stack config under mocks (render mode, so no cluster is read). */
+/** Runs index.ts with the given stack config under mocks. */
 async function runProgram(config: Record<string, string>) {
     const recorded = await recordResources();
     pulumi.runtime.setAllConfig(config);
@@ -15,10 +18,46 @@ async function runProgram(config: Record<string, string>) {
     return { recorded, outputs };
 }
 
-describe("the whole program (mocks, render mode)", () => {
-    it("deploys the workshop stack: provider, component, Deployment, two policies", async () => {
+/**
+ * Puts a `kubectl` on PATH that reports every object as present and the workshop's cluster name,
+ * standing in for a cluster so the program's preflight path runs under mocks.
+ */
+function fakeKubectlOnPath(): void {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), "calico-ad-fake-kubectl-"));
+    const controller = JSON.stringify({
+        spec: {
+            template: {
+                spec: {
+                    containers: [
+                        { env: [{ name: "CLUSTER_NAME", value: "cd8i1cf9.aks-calicocloud-repo" }] },
+                    ],
+                },
+            },
+        },
+    });
+    const script = `#!/bin/sh\nfor a; do case "$a" in json) echo '${controller}'; exit 0;; name) echo object/present; exit 0;; esac; done\n`;
+    fs.writeFileSync(path.join(directory, "kubectl"), script, { mode: 0o755 });
+    process.env.PATH = `${directory}${path.delimiter}${process.env.PATH}`;
+}
+
+describe("the whole program (mocks)", () => {
+    it("deploys the workshop stack after preflight, with the port scan after the AD objects", async () => {
+        fakeKubectlOnPath();
+        const { recorded, outputs } = await runProgram(stackFileConfig("dev"));
+        assert.equal(outputs.clusterName, "cd8i1cf9.aks-calicocloud-repo");
+        const scan = recorded.find((r) => r.type === "command:local:Command");
+        assert.ok(scan, "the port-scan command is registered");
+        const environment = scan.inputs.environment as Record<string, string>;
+        assert.equal(environment.SCAN_PORTS, "1-220");
+        assert.equal(environment.TARGET_SELECTOR, "app=centos");
+        assert.ok(recorded.some((r) => r.type === "calico-ad:simulation:PortScanSimulation"));
+    });
+
+    it("renders the workshop stack: provider, component, Deployment, two policies", async () => {
+        const config = stackFileConfig("dev");
+        delete config["calico-ad:simulation"];
         const { recorded, outputs } = await runProgram({
-            ...stackFileConfig("dev"),
+            ...config,
             ...rawConfig({
                 renderDirectory: "rendered/dev",
                 clusterName: "cd8i1cf9.aks-calicocloud-repo",
@@ -67,6 +106,15 @@ describe("the whole program (mocks, render mode)", () => {
         assert.ok(!recorded.some((r) => r.type === "kubernetes:apps/v1:Deployment"));
         assert.deepEqual(outputs.enabled, ["port_scan", "dga", "dns_tunnel"]);
         assert.ok((outputs.disabled as string[]).includes("http_verbs"));
+    });
+
+    it("refuses a simulation in render mode, since there is no cluster to scan", async () => {
+        await recordResources();
+        pulumi.runtime.setAllConfig({
+            ...stackFileConfig("dev"),
+            ...rawConfig({ renderDirectory: "out", clusterName: "x" }),
+        });
+        await assert.rejects(program(), /a simulation needs a cluster to scan/);
     });
 
     it("creates nothing when the config is bad", async () => {
