@@ -18,9 +18,19 @@ export interface AdJobsDeploymentArgs {
     readonly jobEnv: readonly EnvSetting[];
     /** Job IDs rendered into AD_DISABLED_JOBS; empty leaves the variable out. */
     readonly disabledJobs: readonly string[];
-    /** False skips the readiness await (API servers without nodes) and deletes in background. */
+    /**
+     * False skips the readiness await and deletes in the background, for API servers without
+     * nodes or controllers (no kubelet makes the pod ready, no garbage collector finishes a
+     * foreground delete).
+     */
     readonly awaitRollout: boolean;
 }
+
+/** Annotations for API servers without nodes or controllers; see `awaitRollout`. */
+export const withoutControllersAnnotations = {
+    "pulumi.com/skipAwait": "true",
+    "pulumi.com/deletionPropagationPolicy": "background",
+};
 
 type Manifest = Record<string, unknown>;
 
@@ -97,14 +107,7 @@ export function buildAdJobsManifests(args: AdJobsDeploymentArgs): {
             name: c.deploymentName,
             namespace: c.namespace,
             labels,
-            ...(args.awaitRollout
-                ? {}
-                : {
-                      annotations: {
-                          "pulumi.com/skipAwait": "true",
-                          "pulumi.com/deletionPropagationPolicy": "background",
-                      },
-                  }),
+            ...(args.awaitRollout ? {} : { annotations: withoutControllersAnnotations }),
         },
         spec: {
             replicas: 1,
@@ -130,6 +133,7 @@ export function buildAdJobsManifests(args: AdJobsDeploymentArgs): {
         },
     };
 
+    const annotations = args.awaitRollout ? {} : { annotations: withoutControllersAnnotations };
     const dnsEgress = (namespace: string, selector: string, port: number) => ({
         action: "Allow",
         protocol: "UDP",
@@ -138,7 +142,7 @@ export function buildAdJobsManifests(args: AdJobsDeploymentArgs): {
     const jobsPolicy = {
         apiVersion: "projectcalico.org/v3",
         kind: "NetworkPolicy",
-        metadata: { name: c.jobsPolicyName, namespace: c.namespace },
+        metadata: { name: c.jobsPolicyName, namespace: c.namespace, ...annotations },
         spec: {
             tier: c.tier,
             order: 1,
@@ -166,7 +170,11 @@ export function buildAdJobsManifests(args: AdJobsDeploymentArgs): {
     const elasticsearchPolicy = {
         apiVersion: "projectcalico.org/v3",
         kind: "NetworkPolicy",
-        metadata: { name: c.elasticsearchPolicyName, namespace: es.target.namespace },
+        metadata: {
+            name: c.elasticsearchPolicyName,
+            namespace: es.target.namespace,
+            ...annotations,
+        },
         spec: {
             tier: c.tier,
             order: 1,

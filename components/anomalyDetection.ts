@@ -120,6 +120,7 @@ export class AnomalyDetection extends pulumi.ComponentResource {
                     detectors: settings.detectors,
                     period: settings.detectorPeriod,
                     severity: settings.detectorSeverity,
+                    awaitRollout: settings.awaitRollout,
                 },
                 { parent: this },
             );

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { globalAlertConstants } from "../catalog/eras";
 import { findDetector } from "../catalog/lookup";
+import { withoutControllersAnnotations } from "./adJobsDeployment";
 
 /** Arguments of the GlobalAlert-era detectors (Calico 3.13 to 3.17). */
 export interface DetectorAlertsArgs {
@@ -11,6 +12,8 @@ export interface DetectorAlertsArgs {
     readonly period: pulumi.Input<string>;
     /** Severity of the alerts, 1 to 100. */
     readonly severity: pulumi.Input<number>;
+    /** False deletes in the background, for API servers without a garbage collector. */
+    readonly awaitRollout: boolean;
 }
 
 /** `tigera.io.detector.<id-with-dashes>`: the only names the Calico API server accepts. */
@@ -21,21 +24,23 @@ export function globalAlertName(detectorId: string): string {
 /** The GlobalAlert that enables one detector. */
 export function buildDetectorGlobalAlert(
     detectorId: string,
-    period: pulumi.Input<string>,
-    severity: pulumi.Input<number>,
+    args: Omit<DetectorAlertsArgs, "detectors">,
 ): Record<string, unknown> {
     const title = findDetector(detectorId)?.title ?? detectorId;
     return {
         apiVersion: "projectcalico.org/v3",
         kind: "GlobalAlert",
-        metadata: { name: globalAlertName(detectorId) },
+        metadata: {
+            name: globalAlertName(detectorId),
+            ...(args.awaitRollout ? {} : { annotations: withoutControllersAnnotations }),
+        },
         spec: {
             type: "AnomalyDetection",
             description: title,
             summary: `${title} (anomaly detector ${detectorId})`,
             detector: { name: detectorId },
-            period,
-            severity,
+            period: args.period,
+            severity: args.severity,
         },
     };
 }
@@ -60,11 +65,7 @@ export class DetectorAlerts extends pulumi.ComponentResource {
         for (const id of args.detectors) {
             this.alerts[id] = new k8s.apiextensions.CustomResource(
                 `${name}-${id.replace(/_/g, "-")}`,
-                buildDetectorGlobalAlert(
-                    id,
-                    args.period,
-                    args.severity,
-                ) as k8s.apiextensions.CustomResourceArgs,
+                buildDetectorGlobalAlert(id, args) as k8s.apiextensions.CustomResourceArgs,
                 { parent: this },
             );
         }

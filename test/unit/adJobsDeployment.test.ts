@@ -211,14 +211,19 @@ describe("cluster types and version boundaries", () => {
         assert.equal(envOf(deployment).AD_DISABLED_JOBS, "dga,process_restarts");
     });
 
-    it("marks the Deployment skip-await and background-delete when not awaiting the rollout", () => {
-        const { deployment } = buildAdJobsManifests(
+    it("skips the await and deletes in background when not awaiting the rollout", () => {
+        const manifests = buildAdJobsManifests(
             args("3.12.0", "managed", { awaitRollout: false }),
         ) as Record<string, Json>;
-        assert.deepEqual(deployment.metadata.annotations, {
+        const expected = {
             "pulumi.com/skipAwait": "true",
             "pulumi.com/deletionPropagationPolicy": "background",
-        });
+        };
+        assert.deepEqual(manifests.deployment.metadata.annotations, expected);
+        assert.deepEqual(manifests.jobsPolicy.metadata.annotations, expected);
+        assert.deepEqual(manifests.elasticsearchPolicy.metadata.annotations, expected);
+        const awaited = buildAdJobsManifests(args("3.12.0", "managed")) as Record<string, Json>;
+        assert.equal(awaited.jobsPolicy.metadata.annotations, undefined);
     });
 });
 

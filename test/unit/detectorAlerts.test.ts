@@ -18,19 +18,26 @@ describe("GlobalAlert-era detectors", () => {
     });
 
     it("builds an AnomalyDetection GlobalAlert with detector name, period and severity", () => {
-        assert.deepEqual(buildDetectorGlobalAlert("port_scan", "5m", 90), {
-            apiVersion: "projectcalico.org/v3",
-            kind: "GlobalAlert",
-            metadata: { name: "tigera.io.detector.port-scan" },
-            spec: {
-                type: "AnomalyDetection",
-                description: "Port Scan detection",
-                summary: "Port Scan detection (anomaly detector port_scan)",
-                detector: { name: "port_scan" },
+        assert.deepEqual(
+            buildDetectorGlobalAlert("port_scan", {
                 period: "5m",
                 severity: 90,
+                awaitRollout: true,
+            }),
+            {
+                apiVersion: "projectcalico.org/v3",
+                kind: "GlobalAlert",
+                metadata: { name: "tigera.io.detector.port-scan" },
+                spec: {
+                    type: "AnomalyDetection",
+                    description: "Port Scan detection",
+                    summary: "Port Scan detection (anomaly detector port_scan)",
+                    detector: { name: "port_scan" },
+                    period: "5m",
+                    severity: 90,
+                },
             },
-        });
+        );
     });
 
     it("registers one GlobalAlert per detector under the component", async () => {
@@ -39,6 +46,7 @@ describe("GlobalAlert-era detectors", () => {
             detectors: ["port_scan", "dns_tunnel"],
             period: "15m",
             severity: 100,
+            awaitRollout: false,
         });
         await Promise.all(Object.values(component.alerts).map((alert) => valueOf(alert.urn)));
         const alerts = recorded.filter(
@@ -49,5 +57,7 @@ describe("GlobalAlert-era detectors", () => {
             "tigera.io.detector.port-scan",
         ]);
         assert.ok(recorded.some((r) => r.type === "calico-ad:globalalert:DetectorAlerts"));
+        const metadata = alerts[0].inputs.metadata as { annotations: Record<string, string> };
+        assert.equal(metadata.annotations["pulumi.com/deletionPropagationPolicy"], "background");
     });
 });

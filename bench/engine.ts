@@ -1,0 +1,170 @@
+/**
+ * `npm run bench:engine`: how long the real engine takes, against the local API server.
+ *
+ * Prints, from one run: the toolchain's build times (a warm run measured now; the cold build as
+ * recorded by scripts/toolchain.sh, or measured now into a scratch cache with --cold), and
+ * `pulumi preview` wall time of this stack as a ratio to an empty Pulumi TypeScript program on
+ * the same server (the engine's floor), for ts-node with type checking, ts-node transpile-only
+ * and precompiled JavaScript. Needs scripts/env.sh sourced and scripts/local-cluster.sh running.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { repoRoot } from "../test/helpers";
+
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "calico-ad-bench-"));
+const env = {
+    ...process.env,
+    PULUMI_BACKEND_URL: `file://${path.join(scratch, "state")}`,
+    PULUMI_CONFIG_PASSPHRASE: "bench",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+};
+
+function run(
+    command: string,
+    args: string[],
+    cwd: string,
+    extraEnv: Record<string, string> = {},
+): number {
+    const started = process.hrtime.bigint();
+    const result = spawnSync(command, args, {
+        cwd,
+        env: { ...env, ...extraEnv },
+        encoding: "utf8",
+    });
+    if (result.status !== 0) {
+        throw new Error(
+            `${command} ${args.join(" ")} failed in ${cwd}:\n${result.stdout}\n${result.stderr}`,
+        );
+    }
+    return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+const median = (values: number[]) =>
+    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** A throwaway project: the given Pulumi.yaml, copied sources and the shared node_modules. */
+function project(
+    name: string,
+    projectFile: string,
+    copy: string[],
+    files: Record<string, string> = {},
+): string {
+    const dir = path.join(scratch, name);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), projectFile);
+    for (const entry of copy) {
+        fs.cpSync(path.join(repoRoot, entry), path.join(dir, entry), { recursive: true });
+    }
+    for (const [file, text] of Object.entries(files)) {
+        fs.writeFileSync(path.join(dir, file), text);
+    }
+    fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
+    return dir;
+}
+
+/** This project's Pulumi.yaml with its runtime section replaced. */
+function withRuntime(runtime: string): string {
+    return fs
+        .readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8")
+        .replace(/^runtime:\n(?:\s+.*\n)+/m, `${runtime}\n`);
+}
+
+/** Median wall time of `pulumi preview` of the `bench` stack, after one warm-up preview. */
+function previewSeconds(dir: string, extraEnv: Record<string, string> = {}): number {
+    run("pulumi", ["stack", "select", "--create", "bench", "--non-interactive"], dir, extraEnv);
+    const preview = () =>
+        run("pulumi", ["preview", "--stack", "bench", "--non-interactive"], dir, extraEnv);
+    preview();
+    return median(Array.from({ length: runs }, preview));
+}
+
+function toolchainTimes(): { cold: string; warm: number } {
+    const cold = process.argv.includes("--cold")
+        ? `${run("bash", ["scripts/toolchain.sh"], repoRoot, { CALICO_AD_CACHE: path.join(scratch, "cold-cache") }).toFixed(0)} s (measured now)`
+        : recordedColdBuild();
+    const warm = run("bash", ["scripts/toolchain.sh"], repoRoot);
+    return { cold, warm };
+}
+
+/** The wall clock of the newest successful cold build that scripts/toolchain.sh logged. */
+function recordedColdBuild(): string {
+    const logs = path.join(
+        process.env.CALICO_AD_CACHE ?? path.join(os.homedir(), ".cache", "calico-ad"),
+        "logs",
+    );
+    const summaries = fs.existsSync(logs)
+        ? fs
+              .readdirSync(logs)
+              .sort()
+              .reverse()
+              .map((d) => path.join(logs, d, "summary.txt"))
+              .filter((f) => fs.existsSync(f))
+        : [];
+    for (const file of summaries) {
+        const text = fs.readFileSync(file, "utf8");
+        const total = /TOTAL \(wall clock\)\s+(\d+)\s+ok/.exec(text);
+        if (/caches cold at start/.test(text) && total) {
+            return `${total[1]} s (recorded ${path.basename(path.dirname(file))}; --cold measures anew)`;
+        }
+    }
+    return "no cold build recorded; run with --cold";
+}
+
+function main(): void {
+    const sources = ["index.ts", "tsconfig.json", "catalog", "config", "cluster", "components"];
+    const stackConfig = {
+        "Pulumi.bench.yaml": fs.readFileSync(path.join(repoRoot, "Pulumi.local.yaml"), "utf8"),
+    };
+    const empty = project("empty", "name: bench-empty\nruntime: nodejs\n", [], {
+        "index.ts": "export {};\n",
+        "tsconfig.json": JSON.stringify({ compilerOptions: { strict: true } }),
+    });
+    const tsNode = project(
+        "ts-node",
+        withRuntime("runtime:\n    name: nodejs"),
+        sources,
+        stackConfig,
+    );
+    run("npx", ["tsc", "-p", "tsconfig.json"], repoRoot);
+    const compiled = project(
+        "compiled",
+        withRuntime(
+            "runtime:\n    name: nodejs\n    options:\n        typescript: false\nmain: bin/index.js",
+        ),
+        ["bin"],
+        stackConfig,
+    );
+
+    const { cold, warm } = toolchainTimes();
+    const floor = previewSeconds(empty);
+    const rows: [string, number][] = [
+        ["empty TypeScript program (engine floor)", floor],
+        ["calico-ad, ts-node with type check", previewSeconds(tsNode)],
+        [
+            "calico-ad, ts-node transpile-only",
+            previewSeconds(tsNode, { PULUMI_NODEJS_TRANSPILE_ONLY: "true" }),
+        ],
+        ["calico-ad, precompiled JavaScript", previewSeconds(compiled)],
+    ];
+
+    console.log(`toolchain: cold build ${cold}; warm run ${warm.toFixed(1)} s`);
+    console.log(`pulumi preview against the local API server, median of ${runs} runs:`);
+    for (const [label, seconds] of rows) {
+        console.log(
+            `  ${label.padEnd(42)} ${seconds.toFixed(2).padStart(6)} s   ${(seconds / floor).toFixed(2)}x floor`,
+        );
+    }
+    const typeChecked = rows[1][1];
+    console.log(
+        `ts-node type check vs precompiled: ${(typeChecked / rows[3][1]).toFixed(2)}x; vs transpile-only: ${(typeChecked / rows[2][1]).toFixed(2)}x`,
+    );
+}
+
+try {
+    main();
+} finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+}
