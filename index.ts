@@ -17,6 +17,8 @@ export = async () => {
     const provider = new k8s.Provider("cluster", {
         context: settings.kubeContext,
         renderYamlToDirectory: settings.renderDirectory,
+        // Rendering needs no cluster; an empty kubeconfig keeps an ambient KUBECONFIG out of it.
+        kubeconfig: settings.renderDirectory ? "" : undefined,
     });
     const anomalyDetection = new AnomalyDetection(
         "anomaly-detection",
@@ -50,7 +52,7 @@ export = async () => {
         enabled: summary.enabled,
         disabled: summary.disabled,
         warnings: summary.warnings,
-        portScan: portScan?.summary,
-        ipSweep: ipSweep?.summary,
+        ...(portScan ? { portScan: portScan.summary } : {}),
+        ...(ipSweep ? { ipSweep: ipSweep.summary } : {}),
     };
 };

@@ -14,6 +14,7 @@ import {
     PreviewResult,
     Stack,
 } from "@pulumi/pulumi/automation";
+import * as yaml from "js-yaml";
 import { repoRoot } from "../helpers";
 
 export const kubeContext = "calico-ad-local";
@@ -100,11 +101,24 @@ export class TestStack {
         return test;
     }
 
+    /** Replaces the stack's whole config with `config`. */
     async setConfig(config: Record<string, unknown>): Promise<void> {
         const values: ConfigMap = {};
         for (const [key, value] of Object.entries(config)) {
             const fullKey = key.includes(":") ? key : `calico-ad:${key}`;
             values[fullKey] = { value: typeof value === "string" ? value : JSON.stringify(value) };
+        }
+        // Read from the file: `pulumi config` refuses a new stack that lacks the required keys.
+        const file = path.join(repoRoot, `Pulumi.${this.stack.name}.yaml`);
+        const current = fs.existsSync(file)
+            ? ((
+                  yaml.load(fs.readFileSync(file, "utf8")) as
+                      { config?: Record<string, unknown> } | undefined
+              )?.config ?? {})
+            : {};
+        const stale = Object.keys(current).filter((key) => !(key in values));
+        if (stale.length > 0) {
+            await this.stack.removeAllConfig(stale);
         }
         // Structured values are stored as JSON text, which the program parses like YAML maps.
         await this.stack.setAllConfig(values);
