@@ -32,6 +32,6 @@ echo "== objects in the local API server (kubeconfig ${KUBECONFIG})"
 kubectl get deployments,networkpolicies.projectcalico.org -n tigera-intrusion-detection
 kubectl get networkpolicies.projectcalico.org -n tigera-guardian
 echo
-echo "Try a change: edit AD_port_scan_threshold in Pulumi.local.yaml and run"
-echo "  source scripts/env.sh && PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL} pulumi preview --stack local --diff"
+echo "Try a change: edit AD_port_scan_threshold in Pulumi.local.yaml and run ./scripts/demo.sh again;"
+echo "the diff shows one update of the Deployment's env."
 echo "Clean up: ./scripts/demo.sh --destroy && ./scripts/local-cluster.sh stop"
