@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
+import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { projectName } from "../config/keys";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
@@ -63,4 +64,63 @@ export function errorOf(fn: () => unknown): string {
         return (error as Error).message;
     }
     throw new Error("expected an error, but none was thrown");
+}
+
+/**
+ * Policy test helpers in the style of pulumi-policy-aws `tests/util.ts`: build the arguments the
+ * policy runtime passes to `validateResource`, run a policy, collect its violations.
+ */
+export interface PolicyTestResource {
+    readonly type: string;
+    readonly props: Record<string, unknown>;
+    /** Logical name; defaults to "test". */
+    readonly name?: string;
+    /** Stack name, for the URN; defaults to "dev". */
+    readonly stack?: string;
+    /** Types of the parents, outermost first, for the URN. */
+    readonly parentTypes?: readonly string[];
+    readonly config?: Record<string, unknown>;
+    readonly stackTags?: Record<string, string>;
+}
+
+export function createResourceValidationArgs(resource: PolicyTestResource): ResourceValidationArgs {
+    const name = resource.name ?? "test";
+    const typeChain = [...(resource.parentTypes ?? []), resource.type].join("$");
+    return {
+        type: resource.type,
+        props: resource.props,
+        urn: `urn:pulumi:${resource.stack ?? "dev"}::calico-ad::${typeChain}::${name}`,
+        name,
+        opts: {
+            protect: false,
+            ignoreChanges: [],
+            aliases: [],
+            customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+            additionalSecretOutputs: [],
+        },
+        stackTags: new Map(Object.entries(resource.stackTags ?? {})),
+        isType: (resourceClass) =>
+            (resourceClass as unknown as { __pulumiType?: string }).__pulumiType === resource.type,
+        asType: () => undefined,
+        getConfig: <T extends object>() => (resource.config ?? {}) as T,
+        notApplicable: (reason?: string) => {
+            throw new Error(`not applicable: ${reason}`);
+        },
+    };
+}
+
+/** The violations `policy` reports for the resource (empty when it complies). */
+export async function runResourcePolicy(
+    policy: ResourceValidationPolicy,
+    resource: PolicyTestResource,
+): Promise<string[]> {
+    const violations: string[] = [];
+    const args = createResourceValidationArgs(resource);
+    const validations = Array.isArray(policy.validateResource)
+        ? policy.validateResource
+        : [policy.validateResource];
+    for (const validate of validations) {
+        await validate?.(args, (message) => violations.push(message));
+    }
+    return violations;
 }

@@ -172,6 +172,12 @@ func (h *languageHost) RunPlugin(
 		args = append(args, dir)
 	}
 	args = append(args, req.GetArgs()...)
+	if req.GetKind() == "analyzer" || req.GetKind() == "" {
+		// run-policy-pack takes the engine address from the request's args, then the pack's
+		// directory, and must run inside it.
+		args = append(args, dir)
+		pwd = dir
+	}
 	env := append(os.Environ(), req.GetEnv()...)
 	if opts.typescript {
 		env = append(env, "PULUMI_NODEJS_TYPESCRIPT=true")

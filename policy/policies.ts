@@ -1,0 +1,103 @@
+/**
+ * The calico-ad policies: guardrails checked on every preview and update of a stack run with
+ * `--policy-pack policy`. The rules themselves are pure functions in `validators.ts`.
+ */
+import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import {
+    catalogRangeProblems,
+    defaultSimulationPolicyConfig,
+    DeploymentProps,
+    isAdDeployment,
+    literalCredentialProblems,
+    simulationProblem,
+    SimulationPolicyConfig,
+    unpinnedImageProblems,
+} from "./validators";
+
+const deploymentType = "kubernetes:apps/v1:Deployment";
+
+/** Runs `check` on Deployments and reports each problem it returns. */
+function onDeployments(
+    check: (deployment: DeploymentProps) => string[],
+): (args: ResourceValidationArgs, reportViolation: ReportViolation) => void {
+    return (args, reportViolation) => {
+        if (args.type !== deploymentType) {
+            return;
+        }
+        check(args.props as DeploymentProps).forEach((problem) => reportViolation(problem));
+    };
+}
+
+export const imagePinned: ResourceValidationPolicy = {
+    name: "calico-ad-image-pinned",
+    description:
+        "Deployment images are pinned to a release tag or a digest: not latest, not untagged.",
+    remediationSteps:
+        "Set calico-ad:imageTag to the release tag (default v<calicoVersion>) or pin a digest.",
+    enforcementLevel: "mandatory",
+    validateResource: onDeployments(unpinnedImageProblems),
+};
+
+export const noLiteralCredentials: ResourceValidationPolicy = {
+    name: "calico-ad-no-literal-credentials",
+    description:
+        "Elasticsearch credentials (ELASTIC_USER, ELASTIC_PASSWORD) come from a Secret, and no env var named like a password, token or secret has a literal value.",
+    remediationSteps:
+        "Read the value with valueFrom.secretKeyRef (the AD job uses tigera-ee-ad-job-elasticsearch-access).",
+    enforcementLevel: "mandatory",
+    validateResource: onDeployments(literalCredentialProblems),
+};
+
+export const thresholdsInCatalogRange: ResourceValidationPolicy = {
+    name: "calico-ad-thresholds-in-catalog-range",
+    description:
+        "Every AD_* and ES_* env var of the AD jobs Deployment is in the calico-ad catalog and inside its documented range.",
+    remediationSteps:
+        "Set the value in calico-ad:jobEnv within the range the env var reference documents.",
+    enforcementLevel: "mandatory",
+    validateResource: onDeployments((deployment) =>
+        isAdDeployment(deployment) ? catalogRangeProblems(deployment) : [],
+    ),
+};
+
+export const noSimulationInProduction: ResourceValidationPolicy = {
+    name: "calico-ad-no-simulation-in-production",
+    description:
+        "No attack simulation (a local Command under calico-ad:simulation:*) on a production stack unless explicitly allowed.",
+    remediationSteps:
+        "Turn the simulation off for this stack, or set allowSimulationInProduction: true in the policy pack config.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            productionStacks: {
+                type: "array",
+                items: { type: "string" },
+                default: [...defaultSimulationPolicyConfig.productionStacks],
+                description: "Stack name patterns (* and ?) that count as production",
+            },
+            allowSimulationInProduction: {
+                type: "boolean",
+                default: defaultSimulationPolicyConfig.allowSimulationInProduction,
+                description: "Allow attack simulations on production stacks",
+            },
+        },
+    },
+    validateResource: (args, reportViolation) => {
+        const config = {
+            ...defaultSimulationPolicyConfig,
+            ...args.getConfig<Partial<SimulationPolicyConfig>>(),
+        };
+        const problem = simulationProblem(args, config, args.stackTags);
+        if (problem) {
+            reportViolation(problem);
+        }
+    },
+};
+
+/** Every policy of the pack. */
+export const policies: ResourceValidationPolicy[] = [
+    imagePinned,
+    noLiteralCredentials,
+    thresholdsInCatalogRange,
+    noSimulationInProduction,
+];

@@ -1,0 +1,286 @@
+/**
+ * The rules of the calico-ad policy pack as pure functions over resource properties, so unit
+ * tests reach them without an engine. Each returns the problems found; empty means compliant.
+ * They re-check what `config/settings.ts` already validates, from the catalog data alone, so
+ * edited state or a program that bypassed validation is still caught.
+ */
+import { envVarCatalog, EnvVar, reservedEnvVars } from "../catalog/envVars";
+import { manifestConstants } from "../catalog/eras";
+
+/** A container env entry as the Deployment's properties hold it. */
+export interface EnvEntry {
+    readonly name?: string;
+    readonly value?: string;
+    readonly valueFrom?: {
+        readonly secretKeyRef?: { readonly name?: string; readonly key?: string };
+        readonly [source: string]: unknown;
+    };
+}
+
+/** The parts of a container the rules read. */
+export interface ContainerSpec {
+    readonly name?: string;
+    readonly image?: string;
+    readonly env?: readonly EnvEntry[];
+}
+
+/** The parts of a Deployment the rules read. */
+export interface DeploymentProps {
+    readonly metadata?: { readonly name?: string; readonly namespace?: string };
+    readonly spec?: {
+        readonly template?: {
+            readonly spec?: {
+                readonly containers?: readonly ContainerSpec[];
+                readonly initContainers?: readonly ContainerSpec[];
+            };
+        };
+    };
+}
+
+/** Every container and init container of the pod template. */
+export function containersOf(deployment: DeploymentProps): ContainerSpec[] {
+    const pod = deployment.spec?.template?.spec;
+    return [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])];
+}
+
+/** The manifest-era AD jobs Deployment (`tigera-intrusion-detection/ad-jobs-deployment`). */
+export function isAdDeployment(deployment: DeploymentProps): boolean {
+    return (
+        deployment.metadata?.name === manifestConstants.deploymentName &&
+        deployment.metadata?.namespace === manifestConstants.namespace
+    );
+}
+
+const digestPattern = /@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-fA-F0-9]{32,}$/;
+/** A release tag: `v3.12.0`, `3.12`, `v3.12.0-1`; a bare major such as `3` still floats. */
+const versionTagPattern = /^v?\d+\.\d+(?:\.\d+)*(?:[-+._][0-9A-Za-z.-]+)?$/;
+
+/** Why `image` is not pinned to a release, or undefined when it is (version tag or digest). */
+export function imagePinProblem(image: string): string | undefined {
+    if (digestPattern.test(image)) {
+        return undefined;
+    }
+    const lastSegment = image.slice(image.lastIndexOf("/") + 1);
+    const colon = lastSegment.lastIndexOf(":");
+    if (colon < 0) {
+        return `image "${image}" has no tag, so it runs whatever "latest" is at pull time; pin a release tag such as :v3.12.0 or a digest (@sha256:...)`;
+    }
+    const tag = lastSegment.slice(colon + 1);
+    if (tag === "latest") {
+        return `image "${image}" uses the moving tag "latest"; pin a release tag such as :v3.12.0 or a digest (@sha256:...)`;
+    }
+    if (!versionTagPattern.test(tag)) {
+        return `image "${image}" uses tag "${tag}", which is not a version; pin a release tag such as :v3.12.0 or a digest (@sha256:...)`;
+    }
+    return undefined;
+}
+
+/** One problem per container whose image is not pinned. */
+export function unpinnedImageProblems(deployment: DeploymentProps): string[] {
+    return containersOf(deployment).flatMap((container) => {
+        if (typeof container.image !== "string") {
+            return [];
+        }
+        const problem = imagePinProblem(container.image);
+        return problem ? [`container ${container.name ?? "(unnamed)"}: ${problem}`] : [];
+    });
+}
+
+/** The AD job's Elasticsearch credentials: only ever from the access Secret. */
+export const elasticsearchCredentialVars: readonly string[] = ["ELASTIC_USER", "ELASTIC_PASSWORD"];
+const credentialName =
+    /PASSWORD|PASSWD|PASSPHRASE|TOKEN|SECRET|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL/i;
+
+/**
+ * Credentials written into the manifest: ELASTIC_USER and ELASTIC_PASSWORD not read from a
+ * Secret, and any variable named like a password, token or secret with a literal value. The
+ * messages name the variable, never the value.
+ */
+export function literalCredentialProblems(deployment: DeploymentProps): string[] {
+    return containersOf(deployment).flatMap((container) =>
+        (container.env ?? []).flatMap((entry) => {
+            const where = `container ${container.name ?? "(unnamed)"} env ${entry.name}`;
+            if (typeof entry.name !== "string") {
+                return [];
+            }
+            if (elasticsearchCredentialVars.includes(entry.name)) {
+                if (entry.value !== undefined) {
+                    return [
+                        `${where} is a literal value; it must come from secretKeyRef ${manifestConstants.esAccessSecret}`,
+                    ];
+                }
+                if (!entry.valueFrom?.secretKeyRef) {
+                    return [
+                        `${where} is not read from a Secret; it must come from secretKeyRef ${manifestConstants.esAccessSecret}`,
+                    ];
+                }
+                return [];
+            }
+            if (
+                credentialName.test(entry.name) &&
+                typeof entry.value === "string" &&
+                entry.value !== ""
+            ) {
+                return [
+                    `${where} looks like a credential but has a literal value; read it from a Secret (valueFrom.secretKeyRef)`,
+                ];
+            }
+            return [];
+        }),
+    );
+}
+
+/** Why `value` is outside what the catalog allows for `envVar`, or undefined when inside. */
+export function catalogValueProblem(envVar: EnvVar, value: string): string | undefined {
+    switch (envVar.type) {
+        case "integer":
+        case "number": {
+            const n = value.trim() === "" ? NaN : Number(value);
+            const kind = envVar.type === "integer" ? "an integer" : "a number";
+            if (!Number.isFinite(n) || (envVar.type === "integer" && !Number.isInteger(n))) {
+                return `"${value}" is not ${kind}; the catalog allows ${kind} from ${envVar.min} to ${envVar.max}`;
+            }
+            if (
+                (envVar.min !== undefined && n < envVar.min) ||
+                (envVar.max !== undefined && n > envVar.max)
+            ) {
+                return `${value} is outside the catalog's range ${envVar.min} to ${envVar.max}`;
+            }
+            return undefined;
+        }
+        case "boolean":
+            return /^(true|false)$/i.test(value)
+                ? undefined
+                : `"${value}" is not a boolean; the catalog allows True or False`;
+        case "duration":
+            return /^\d+(ms|s|m|h)$/.test(value)
+                ? undefined
+                : `"${value}" is not a duration such as 20s, 2m or 1h`;
+        case "fieldList": {
+            const fields = value.split(",").map((f) => f.trim());
+            const unknown = fields.filter((f) => !envVar.fields?.includes(f));
+            return fields.length > 0 && unknown.length === 0
+                ? undefined
+                : `"${value}" has fields the catalog does not allow (${unknown.join(", ") || "none given"}); allowed: ${envVar.fields?.join(", ")}`;
+        }
+    }
+}
+
+/**
+ * AD_* and ES_* variables of the AD Deployment whose value is outside the catalog's range, not
+ * in the catalog at all, or not a literal that could be checked. Variables the stack sets itself
+ * (CLUSTER_NAME, AD_DISABLED_JOBS, ...) are not thresholds and are skipped.
+ */
+export function catalogRangeProblems(deployment: DeploymentProps): string[] {
+    if (!isAdDeployment(deployment)) {
+        return [];
+    }
+    return containersOf(deployment).flatMap((container) =>
+        (container.env ?? []).flatMap((entry) => {
+            const name = entry.name;
+            if (typeof name !== "string" || !/^(AD|ES)_/.test(name) || name in reservedEnvVars) {
+                return [];
+            }
+            const envVar = envVarCatalog.find((e) => e.name === name);
+            if (!envVar) {
+                return [
+                    `env ${name} is not in the calico-ad env var catalog, so its value cannot be checked`,
+                ];
+            }
+            if (entry.value === undefined) {
+                return entry.valueFrom
+                    ? [`env ${name} is not a literal value, so its range cannot be checked`]
+                    : [];
+            }
+            const problem = catalogValueProblem(envVar, String(entry.value));
+            return problem ? [`env ${name}: ${problem}`] : [];
+        }),
+    );
+}
+
+/** The stack and the type chain (parents first) of a resource, from its URN. */
+export function parseUrn(urn: string): { stack: string; types: string[]; name: string } {
+    const [prefix = "", , qualifiedType = "", ...name] = urn.split("::");
+    return {
+        stack: prefix.replace(/^urn:pulumi:/, ""),
+        types: qualifiedType.split("$"),
+        name: name.join("::"),
+    };
+}
+
+const commandType = "command:local:Command";
+const simulationParentPrefix = "calico-ad:simulation:";
+const simulationName = /simulat|nmap/i;
+
+/**
+ * An attack simulation: a local Command that is a child of a `calico-ad:simulation:*`
+ * component, or whose name says it simulates or runs nmap.
+ */
+export function isSimulationCommand(type: string, urn: string): boolean {
+    if (type !== commandType) {
+        return false;
+    }
+    const { types, name } = parseUrn(urn);
+    return (
+        types.slice(0, -1).some((t) => t.startsWith(simulationParentPrefix)) ||
+        simulationName.test(name)
+    );
+}
+
+/** `*` matches any run of characters, `?` one character; the rest is literal. */
+export function globMatches(pattern: string, text: string): boolean {
+    const regex = pattern
+        .split("")
+        .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+        .join("");
+    return new RegExp(`^${regex}$`).test(text);
+}
+
+/** The stack tag that marks a stack as production, whatever its name. */
+export const productionTag = "calico-ad:production";
+
+/**
+ * Why the stack counts as production (the tag, or the first name pattern it matches), or
+ * undefined when it does not.
+ */
+export function productionReason(
+    stack: string,
+    patterns: readonly string[],
+    tags: ReadonlyMap<string, string>,
+): string | undefined {
+    if (tags.get(productionTag) === "true") {
+        return `it is tagged ${productionTag}=true`;
+    }
+    const pattern = patterns.find((p) => globMatches(p, stack));
+    return pattern === undefined ? undefined : `its name matches "${pattern}"`;
+}
+
+/** Policy config of the simulation rule. */
+export interface SimulationPolicyConfig {
+    /** Stack name patterns (`*` and `?`) that count as production. */
+    readonly productionStacks: readonly string[];
+    /** Explicitly allow simulations on production stacks. */
+    readonly allowSimulationInProduction: boolean;
+}
+
+export const defaultSimulationPolicyConfig: SimulationPolicyConfig = {
+    productionStacks: ["prod*"],
+    allowSimulationInProduction: false,
+};
+
+/** Why this resource may not exist in this stack, or undefined when it may. */
+export function simulationProblem(
+    resource: { readonly type: string; readonly urn: string },
+    config: SimulationPolicyConfig,
+    tags: ReadonlyMap<string, string>,
+): string | undefined {
+    if (!isSimulationCommand(resource.type, resource.urn) || config.allowSimulationInProduction) {
+        return undefined;
+    }
+    const { stack, name } = parseUrn(resource.urn);
+    const production = productionReason(stack, config.productionStacks, tags);
+    if (production === undefined) {
+        return undefined;
+    }
+    return `the attack simulation "${name}" would run in stack "${stack}", which is production because ${production}; turn the simulation off for this stack, or set allowSimulationInProduction in the policy pack config if it is intended`;
+}

@@ -1,0 +1,82 @@
+/**
+ * Previews several stacks and writes a Markdown summary of what each would change.
+ *
+ *   npm run preview:summary -- --stacks dev,management [--out summary.md]
+ *       [--work-dir <dir with Pulumi.yaml>] [--policy-pack policy] [--policy-pack-config file.json]
+ *
+ * Without --stacks every `Pulumi.<stack>.yaml` next to `Pulumi.yaml` is previewed. The backend,
+ * passphrase and kubeconfig come from the environment (PULUMI_BACKEND_URL or `pulumi login`,
+ * PULUMI_CONFIG_PASSPHRASE, KUBECONFIG). Exits 1 when any preview failed, after writing the summary.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { renderMarkdown } from "../markdown";
+import { previewStacks } from "../runPreviews";
+import { listStacks } from "../stacks";
+
+/** The nearest directory at or above `start` that holds a Pulumi.yaml. */
+function projectRoot(start: string): string {
+    for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+        if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) {
+            return dir;
+        }
+        if (path.dirname(dir) === dir) {
+            throw new Error(`no Pulumi.yaml at or above ${start}; pass --work-dir`);
+        }
+    }
+}
+
+async function main(): Promise<number> {
+    const { values } = parseArgs({
+        options: {
+            stacks: { type: "string" },
+            out: { type: "string" },
+            "work-dir": { type: "string" },
+            "policy-pack": { type: "string", multiple: true },
+            "policy-pack-config": { type: "string", multiple: true },
+        },
+    });
+    const workDir = projectRoot(values["work-dir"] ?? process.cwd());
+    const stacks = values.stacks
+        ? values.stacks
+              .split(",")
+              .map((s) => s.trim())
+              .filter((s) => s !== "")
+        : listStacks(fs.readdirSync(workDir));
+    if (stacks.length === 0) {
+        throw new Error(
+            `no stacks to preview: pass --stacks or add Pulumi.<stack>.yaml to ${workDir}`,
+        );
+    }
+
+    const previews = await previewStacks(
+        stacks.map((stack) => ({ stack })),
+        {
+            workDir,
+            policyPacks: values["policy-pack"]?.map((p) => path.resolve(p)),
+            policyPackConfigs: values["policy-pack-config"]?.map((p) => path.resolve(p)),
+            log: (line) => process.stderr.write(`${line}\n`),
+        },
+    );
+    const markdown = renderMarkdown(previews);
+    if (values.out) {
+        fs.writeFileSync(values.out, markdown);
+        process.stderr.write(`summary written to ${values.out}\n`);
+    } else {
+        process.stdout.write(markdown);
+    }
+    return previews.some((p) => p.errors.length > 0) ? 1 : 0;
+}
+
+main().then(
+    (code) => {
+        process.exitCode = code;
+    },
+    (error: unknown) => {
+        process.stderr.write(
+            `preview-summary: ${error instanceof Error ? error.message : String(error)}\n`,
+        );
+        process.exitCode = 2;
+    },
+);

@@ -1,0 +1,123 @@
+/** Renders preview summaries as Markdown for a pull request, a CI job summary or a terminal. */
+import { FieldChange, ResourceChange, ResourceOperation, StackPreview } from "./summary";
+
+const operationOrder: readonly ResourceOperation[] = [
+    "replace",
+    "delete",
+    "update",
+    "create",
+    "import",
+    "read",
+    "refresh",
+    "discard",
+];
+
+const operationWords: Record<ResourceOperation, string> = {
+    create: "to create",
+    update: "to update",
+    replace: "to replace",
+    delete: "to delete",
+    read: "to read",
+    import: "to import",
+    refresh: "to refresh",
+    discard: "to discard",
+};
+
+/** The whole summary: an overview table, then one section per stack. */
+export function renderMarkdown(previews: readonly StackPreview[]): string {
+    const lines = [
+        "# calico-ad preview",
+        "",
+        "| Stack | Result | Changes |",
+        "| --- | --- | --- |",
+        ...previews.map((p) => `| ${code(p.stack)} | ${resultOf(p)} | ${countsOf(p)} |`),
+    ];
+    for (const preview of previews) {
+        lines.push("", ...renderStack(preview));
+    }
+    return `${lines.join("\n")}\n`;
+}
+
+/** One stack's section. */
+export function renderStack(preview: StackPreview): string[] {
+    const lines = [`## ${code(preview.stack)}`, ""];
+    for (const alert of preview.alerts) {
+        lines.push("> [!CAUTION]", `> ${alert}`, "");
+    }
+    if (preview.errors.length > 0) {
+        lines.push("**The preview failed:**", "", "```", ...preview.errors, "```", "");
+    }
+    if (preview.policyViolations.length > 0) {
+        lines.push("**Policy violations:**", "");
+        for (const v of preview.policyViolations) {
+            const where = v.resource ? ` on ${code(v.resource)}` : "";
+            lines.push(
+                `- ${v.enforcementLevel} ${code(`${v.policyPack}/${v.policy}`)}${where}: ${oneLine(v.message)}`,
+            );
+        }
+        lines.push("");
+    }
+    if (preview.resources.length === 0) {
+        lines.push(preview.errors.length > 0 ? "No changes could be computed." : "No changes.", "");
+        return lines;
+    }
+    const ordered = [...preview.resources].sort(
+        (a, b) => operationOrder.indexOf(a.operation) - operationOrder.indexOf(b.operation),
+    );
+    for (const resource of ordered) {
+        lines.push(...renderResource(resource));
+    }
+    lines.push("");
+    return lines;
+}
+
+function renderResource(resource: ResourceChange): string[] {
+    const because =
+        resource.operation === "replace" && resource.replaceKeys.length > 0
+            ? ` (replaced because of ${resource.replaceKeys.map(code).join(", ")})`
+            : "";
+    return [
+        `- **${resource.operation}** ${code(resource.label)}${because}`,
+        ...resource.changes.map(
+            (change) =>
+                `  - ${code(describeChange(change))}${change.forcesReplacement ? " (forces replacement)" : ""}`,
+        ),
+    ];
+}
+
+/** `AD_port_scan_threshold: 200 → 300`; unset sides read `(unset)`. */
+export function describeChange(change: FieldChange): string {
+    return `${change.field}: ${change.oldValue ?? "(unset)"} → ${change.newValue ?? "(unset)"}`;
+}
+
+function resultOf(preview: StackPreview): string {
+    if (preview.errors.length > 0) {
+        return "❌ preview failed";
+    }
+    if (preview.alerts.length > 0) {
+        return "⚠️ replaces or deletes the AD Deployment";
+    }
+    if (preview.policyViolations.length > 0) {
+        return "⚠️ policy violations";
+    }
+    return preview.resources.length === 0 ? "no changes" : "ok";
+}
+
+function countsOf(preview: StackPreview): string {
+    const counts = operationOrder
+        .map((op) => [op, preview.resources.filter((r) => r.operation === op).length] as const)
+        .filter(([, n]) => n > 0)
+        .map(([op, n]) => `${n} ${operationWords[op]}`);
+    return [...counts, `${preview.unchanged} unchanged`].join(", ");
+}
+
+/** Inline code that survives backticks inside the text. */
+function code(text: string): string {
+    const fence = text.includes("`") ? "``" : "`";
+    const padded = text.startsWith("`") || text.endsWith("`") ? ` ${text} ` : text;
+    return `${fence}${oneLine(padded)}${fence}`;
+}
+
+function oneLine(text: string): string {
+    return text.replace(/\s*\n\s*/g, " ");
+}
