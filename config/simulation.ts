@@ -137,6 +137,27 @@ export function parseSimulation(raw: unknown, context: SimulationContext): Simul
     };
 }
 
+/** The fields both simulations share: whether it runs, and the pod that runs nmap. */
+function readScanner(field: FieldReader): {
+    enabled: boolean;
+    namespace: string | undefined;
+    scannerPod: string | undefined;
+} {
+    return {
+        enabled: field.boolean("enabled") ?? false,
+        namespace: field.required(
+            "namespace",
+            namespaceProblem,
+            "the namespace of the scanner pod, e.g. dev",
+        ),
+        scannerPod: field.required(
+            "scannerPod",
+            podNameProblem,
+            "the pod that runs nmap, e.g. netshoot",
+        ),
+    };
+}
+
 function parsePortScan(
     map: Record<string, unknown> | undefined,
     context: SimulationContext,
@@ -148,17 +169,7 @@ function parsePortScan(
     }
     const key = `${simulationKey}.portScan`;
     const field = new FieldReader(key, map, problems);
-    const enabled = field.boolean("enabled") ?? false;
-    const namespace = field.required(
-        "namespace",
-        namespaceProblem,
-        "the namespace of the scanner pod, e.g. dev",
-    );
-    const scannerPod = field.required(
-        "scannerPod",
-        podNameProblem,
-        "the pod that runs nmap, e.g. netshoot",
-    );
+    const { enabled, namespace, scannerPod } = readScanner(field);
     const targetNamespace = field.optional("targetNamespace", namespaceProblem) ?? namespace;
     const targetSelector = field.required(
         "targetSelector",
@@ -228,17 +239,7 @@ function parseIpSweep(
     }
     const key = `${simulationKey}.ipSweep`;
     const field = new FieldReader(key, map, problems);
-    const enabled = field.boolean("enabled") ?? false;
-    const namespace = field.required(
-        "namespace",
-        namespaceProblem,
-        "the namespace of the scanner pod, e.g. dev",
-    );
-    const scannerPod = field.required(
-        "scannerPod",
-        podNameProblem,
-        "the pod that runs nmap, e.g. netshoot",
-    );
+    const { enabled, namespace, scannerPod } = readScanner(field);
     const targetCidr = field.required(
         "targetCidr",
         (value) => {
