@@ -39,6 +39,11 @@ export function formatVersion(v: CalicoVersion): string {
     return `${v.major}.${v.minor}.${v.patch}`;
 }
 
+/** "Calico Enterprise 3.12.0" or "Calico Cloud 18.2.0", for messages and outputs. */
+export function releaseName(product: Product, v: CalicoVersion): string {
+    return `Calico ${product === "cloud" ? "Cloud" : "Enterprise"} ${formatVersion(v)}`;
+}
+
 export function compareVersions(a: CalicoVersion, b: CalicoVersion): number {
     return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
 }

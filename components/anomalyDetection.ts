@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { globalAlertConstants, manifestConstants } from "../catalog/eras";
-import { formatVersion } from "../catalog/versions";
+import { releaseName } from "../catalog/versions";
 import { Settings } from "../config/settings";
 import { AdJobsDeployment } from "./adJobsDeployment";
 import { DetectorAlerts, globalAlertName } from "./detectorAlerts";
@@ -31,7 +31,7 @@ export interface DeploymentSummary {
 }
 
 export function summarize(settings: Settings, clusterName?: string): DeploymentSummary {
-    const release = `Calico ${settings.product === "cloud" ? "Cloud" : "Enterprise"} ${formatVersion(settings.calicoVersion)}`;
+    const release = releaseName(settings.product, settings.calicoVersion);
     const common = {
         release,
         era: settings.era,

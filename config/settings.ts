@@ -27,6 +27,7 @@ import {
     CalicoVersion,
     describeRanges,
     formatVersion,
+    releaseName,
     inAnyRange,
     parseVersion,
     Product,
@@ -159,7 +160,7 @@ export function parseSettings(raw: Readonly<Record<string, string>>): Settings {
         throw new ConfigError(problems);
     }
     const era = eraOf(product, calicoVersion);
-    const release = `Calico ${product === "cloud" ? "Cloud" : "Enterprise"} ${formatVersion(calicoVersion)}`;
+    const release = releaseName(product, calicoVersion);
     if (typeof era === "object") {
         problems.push(
             `${configKey("calicoVersion")}: ${release} is not supported: ${era.unsupported}`,
@@ -234,14 +235,13 @@ function manifestEra(
             continue;
         }
         if (!inAnyRange(v, envVar.readBy)) {
-            const replacement =
-                envVar.replacedBy &&
-                findEnvVar(envVar.replacedBy) &&
-                inAnyRange(v, findEnvVar(envVar.replacedBy)!.readBy)
-                    ? `; this release reads ${envVar.replacedBy} instead`
+            const replacement = findEnvVar(envVar.replacedBy ?? "");
+            const hint =
+                replacement && inAnyRange(v, replacement.readBy)
+                    ? `; this release reads ${replacement.name} instead`
                     : "";
             common.warnings.push(
-                `${key}: ${release} does not read ${name} (read by ${describeRanges(envVar.readBy)}); it is deployed but has no effect${replacement}`,
+                `${key}: ${release} does not read ${name} (read by ${describeRanges(envVar.readBy)}); it is deployed but has no effect${hint}`,
             );
         }
         jobEnv.push({ name, value: rendered.value });
