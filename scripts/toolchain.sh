@@ -237,7 +237,7 @@ RUN_ID="$(date -u +%Y%m%dT%H%M%SZ)"
 LOG_DIR="${CALICO_AD_CACHE}/logs/toolchain-${RUN_ID}"
 TIMES_DIR="${LOG_DIR}/times"
 TIMES_FILE="${CALICO_AD_CACHE}/toolchain-times.txt"
-mkdir -p "$TIMES_DIR" "$BUILD_ROOT" "$GOMODCACHE" "$GOCACHE" "$PULUMI_HOME"
+mkdir -p "$TIMES_DIR" "$BUILD_ROOT" "$GOMODCACHE" "$GOCACHE"
 T0=$(date +%s)
 # (a fresh GOCACHE holds only a README and trim.txt)
 if [ "$(find "$GOCACHE" -type f 2>/dev/null | head -n 100 | wc -l)" -ge 100 ]; then GO_CACHE_STATE=warm; else GO_CACHE_STATE=cold; fi
@@ -265,10 +265,11 @@ step() {
 # gostep NAME FN ARGS...: a step running a build function above under `timeout`
 # (which kills the whole process group, go compilers included, on expiry).
 gostep() { local name="$1"; shift; step "$name" timeout "$STEP_TIMEOUT" bash "$SELF" __run "$@"; }
+# cached NAME [WHY]: record a step that had nothing to do.
 cached() {
-  local now; now=$(date +%s)
-  printf '%s\t%s\t0\tcached\n' "$1" "$((now - T0))" >"${TIMES_DIR}/${now}_$1"
-  log "--- $1: up to date (cached)"
+  local now why="${2:-cached}"; now=$(date +%s)
+  printf '%s\t%s\t0\t%s\n' "$1" "$((now - T0))" "$why" >"${TIMES_DIR}/${now}_$1"
+  log "--- $1: nothing to do (${why})"
 }
 
 summary() {
@@ -302,13 +303,15 @@ log "$(go version); node $(node --version); $(nproc) cores; build lanes: ${LANES
 log "cache: ${CALICO_AD_CACHE}; GOMODCACHE=${GOMODCACHE}; GOCACHE=${GOCACHE} (${GO_CACHE_STATE})"
 
 # --- plugins an installed CLI can install itself -----------------------------------------
-# plugin_installed NAME VERSION: the resource plugin is in PULUMI_HOME at exactly VERSION.
+# plugin_installed NAME VERSION: the CLI lists the resource plugin at exactly VERSION (asked of
+# the CLI, which alone knows its home: PULUMI_HOME, or ~/.pulumi of the user it runs as).
 plugin_installed() {
-  local dir="${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-$1-v$2"
-  [ -x "$dir/pulumi-resource-$1" ] && [ ! -e "$dir.partial" ]
+  [ -x "${CALICO_AD_PULUMI_BIN}/pulumi" ] || return 1
+  "${CALICO_AD_PULUMI_BIN}/pulumi" plugin ls --json 2>/dev/null \
+    | jq -e --arg n "$1" --arg v "$2" 'any(.[]; .name == $n and .kind == "resource" and .version == $v)' >/dev/null
 }
 if [ "$CALICO_AD_PULUMI_SOURCE" = installed ]; then
-  log "using the installed Pulumi CLI $("${CALICO_AD_PULUMI_BIN}/pulumi" version) in ${CALICO_AD_PULUMI_BIN} (PULUMI_HOME ${PULUMI_HOME:-~/.pulumi}); nothing of Pulumi is built unless a plugin cannot be installed"
+  log "using the installed Pulumi CLI $("${CALICO_AD_PULUMI_BIN}/pulumi" version) in ${CALICO_AD_PULUMI_BIN} (PULUMI_HOME ${PULUMI_HOME:-not set: the CLI default ~/.pulumi}); nothing of Pulumi is built unless a plugin cannot be installed"
   for plugin in "kubernetes ${CALICO_AD_K8S_PROVIDER_VERSION}" "command ${CALICO_AD_COMMAND_PROVIDER_VERSION}"; do
     read -r name version <<<"$plugin"
     if plugin_installed "$name" "$version"; then
@@ -443,31 +446,33 @@ else
   (lane_a) || die "a download or build step failed (logs in ${LOG_DIR})"
   (lane_b) || die "a download or build step failed (logs in ${LOG_DIR})"
 fi
-[ $need_pulumi = 1 ] || cached build-pulumi
+if [ "$CALICO_AD_PULUMI_SOURCE" = installed ]; then cached build-pulumi "installed CLI"; elif [ $need_pulumi = 0 ]; then cached build-pulumi; fi
 [ $need_provider = 1 ] || cached build-kubernetes-provider
 [ $need_command = 1 ] || cached build-command-provider
 [ $need_k8s = 1 ] || cached build-kubernetes
 
 # --- provider plugins into PULUMI_HOME ----------------------------------------------------------
-# install_built_plugin NAME VERSION BUILD_DIR: `pulumi plugin install --file` of our build, unless
-# the installed CLI already has the plugin, or this build is what PULUMI_HOME holds already.
+# do_install_plugin NAME VERSION BUILD_DIR [MARK]: `pulumi plugin install --file` of our build.
+do_install_plugin() {
+  set -x
+  pulumi plugin install resource "$1" "$2" --file "$3/bin/pulumi-resource-$1" --reinstall || return 1
+  { set +x; } 2>/dev/null
+  if [ -n "${4:-}" ]; then mkdir -p "$(dirname "$4")" && echo "$3" >"$4"; fi
+}
+# install_built_plugin NAME VERSION BUILD_DIR: install our build, unless the installed CLI
+# already has the plugin, or this build is what the hermetic PULUMI_HOME holds already.
 install_built_plugin() {
-  local name="$1" version="$2" build="$3"
-  local mark="${PULUMI_HOME:-$HOME/.pulumi}/calico-ad/resource-${name}-v${version}.source"
-  if [ "$CALICO_AD_PULUMI_SOURCE" = installed ] && plugin_installed "$name" "$version" \
-    || { plugin_installed "$name" "$version" && [ "$(cat "$mark" 2>/dev/null)" = "$build" ]; }; then
-    cached "install-plugin-${name}"
-    return 0
+  local plugin="$1" version="$2" build="$3" mark=""
+  if [ "$CALICO_AD_PULUMI_SOURCE" = built ]; then
+    mark="${PULUMI_HOME}/calico-ad/resource-${plugin}-v${version}.source"
   fi
-  # shellcheck disable=SC2329 # run by step
-  do_install() {
-    set -x
-    pulumi plugin install resource "$name" "$version" --file "${build}/bin/pulumi-resource-${name}" --reinstall
-    { set +x; } 2>/dev/null
-    mkdir -p "$(dirname "$mark")"
-    echo "$build" >"$mark"
-  }
-  step "install-plugin-${name}" do_install || die "installing the ${name} plugin failed"
+  if plugin_installed "$plugin" "$version" \
+    && { [ -z "$mark" ] || [ "$(cat "$mark" 2>/dev/null)" = "$build" ]; }; then
+    cached "install-plugin-${plugin}" "already installed"
+  else
+    step "install-plugin-${plugin}" do_install_plugin "$plugin" "$version" "$build" "$mark" \
+      || die "installing the ${plugin} plugin failed"
+  fi
 }
 install_built_plugin kubernetes "$CALICO_AD_K8S_PROVIDER_VERSION" "$CALICO_AD_K8S_PROVIDER_DIR"
 install_built_plugin command "$CALICO_AD_COMMAND_PROVIDER_VERSION" "$CALICO_AD_COMMAND_PROVIDER_DIR"
@@ -492,7 +497,7 @@ verify() {
     read -r name version <<<"$plugin"
     echo "$out" | jq -e --arg n "$name" --arg v "$version" \
       'any(.[]; .name == $n and .kind == "resource" and .version == $v)' >/dev/null \
-      || { echo "plugin resource ${name} ${version} not installed in ${PULUMI_HOME:-~/.pulumi}"; return 1; }
+      || { echo "plugin resource ${name} ${version} is not installed (pulumi plugin ls)"; return 1; }
   done
   kube-apiserver --version | grep -qx "Kubernetes v${CALICO_AD_KUBERNETES_VERSION}" \
     || { echo "unexpected kube-apiserver version"; return 1; }
