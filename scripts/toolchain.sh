@@ -479,7 +479,7 @@ install_built_plugin command "$CALICO_AD_COMMAND_PROVIDER_VERSION" "$CALICO_AD_C
 
 # --- verify ---------------------------------------------------------------------------------------
 verify() {
-  local out plugin name version
+  local plugin name version
   set -x
   command -v pulumi pulumi-language-nodejs kube-apiserver etcd kubectl
   pulumi version
@@ -492,11 +492,9 @@ verify() {
   if [ "$CALICO_AD_PULUMI_SOURCE" = built ]; then
     [ "$(pulumi version)" = "v${CALICO_AD_PULUMI_VERSION}" ] || { echo "pulumi reports $(pulumi version), expected v${CALICO_AD_PULUMI_VERSION}"; return 1; }
   fi
-  out="$(pulumi plugin ls --json)"
   for plugin in "kubernetes ${CALICO_AD_K8S_PROVIDER_VERSION}" "command ${CALICO_AD_COMMAND_PROVIDER_VERSION}"; do
     read -r name version <<<"$plugin"
-    echo "$out" | jq -e --arg n "$name" --arg v "$version" \
-      'any(.[]; .name == $n and .kind == "resource" and .version == $v)' >/dev/null \
+    plugin_installed "$name" "$version" \
       || { echo "plugin resource ${name} ${version} is not installed (pulumi plugin ls)"; return 1; }
   done
   kube-apiserver --version | grep -qx "Kubernetes v${CALICO_AD_KUBERNETES_VERSION}" \
