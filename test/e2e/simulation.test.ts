@@ -17,7 +17,14 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { createLab, kubectlShim, labUnavailable, ScanLab, skipReason } from "../netns/lab";
+import {
+    createLab,
+    kubectlShim,
+    labUnavailable,
+    realKubectl,
+    ScanLab,
+    skipReason,
+} from "../netns/lab";
 import {
     committedConfig,
     getObject,
@@ -120,10 +127,7 @@ describe("simulations through pulumi up (real engine, real nmap)", { skip }, () 
 
     before(() => {
         lab = createLab();
-        const realKubectl = execFileSync("sh", ["-c", "command -v kubectl"], {
-            encoding: "utf8",
-        }).trim();
-        shim = kubectlShim(lab, { realKubectl });
+        shim = kubectlShim(lab, { realKubectl: realKubectl() });
         engineEnv = { PATH: `${shim.bin}:${process.env.PATH}` };
         createTargetPod(lab.dropTarget);
     });
