@@ -23,11 +23,27 @@ const operationWords: Record<ResourceOperation, string> = {
     discard: "to discard",
 };
 
+/** Context printed under the heading. */
+export interface RenderOptions {
+    /** The commit that was previewed, so that a stale comment is recognisable. */
+    readonly revision?: string;
+}
+
+/**
+ * The CLI output kept per stack; GitHub cuts comments at 65536 characters, and the whole output
+ * stays in the job log.
+ */
+const maxOutputLength = 30_000;
+
 /** The whole summary: an overview table, then one section per stack. */
-export function renderMarkdown(previews: readonly StackPreview[]): string {
+export function renderMarkdown(
+    previews: readonly StackPreview[],
+    options: RenderOptions = {},
+): string {
     const lines = [
         "# calico-ad preview",
         "",
+        ...(options.revision ? [`Previewed commit ${code(options.revision)}.`, ""] : []),
         "| Stack | Result | Changes |",
         "| --- | --- | --- |",
         ...previews.map((p) => `| ${code(p.stack)} | ${resultOf(p)} | ${countsOf(p)} |`),
@@ -59,16 +75,40 @@ export function renderStack(preview: StackPreview): string[] {
     }
     if (preview.resources.length === 0) {
         lines.push(preview.errors.length > 0 ? "No changes could be computed." : "No changes.", "");
-        return lines;
+    } else {
+        const ordered = [...preview.resources].sort(
+            (a, b) => operationOrder.indexOf(a.operation) - operationOrder.indexOf(b.operation),
+        );
+        for (const resource of ordered) {
+            lines.push(...renderResource(resource));
+        }
+        lines.push("");
     }
-    const ordered = [...preview.resources].sort(
-        (a, b) => operationOrder.indexOf(a.operation) - operationOrder.indexOf(b.operation),
-    );
-    for (const resource of ordered) {
-        lines.push(...renderResource(resource));
+    if (preview.output?.trim()) {
+        lines.push(...renderOutput(preview.output));
     }
-    lines.push("");
     return lines;
+}
+
+/** The CLI's own output of the run, folded away, for reviewers who want every detail. */
+function renderOutput(output: string): string[] {
+    const text = output.trimEnd();
+    const shown =
+        text.length > maxOutputLength
+            ? `${text.slice(0, maxOutputLength)}\n… (${text.length - maxOutputLength} more characters in the job log)`
+            : text;
+    const longestRun = Math.max(0, ...(shown.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = "`".repeat(Math.max(3, longestRun + 1));
+    return [
+        "<details><summary>Output of <code>pulumi preview --diff</code></summary>",
+        "",
+        fence,
+        shown,
+        fence,
+        "",
+        "</details>",
+        "",
+    ];
 }
 
 function renderResource(resource: ResourceChange): string[] {
@@ -91,6 +131,9 @@ export function describeChange(change: FieldChange): string {
 }
 
 function resultOf(preview: StackPreview): string {
+    if (preview.policyViolations.some((v) => v.enforcementLevel === "mandatory")) {
+        return "❌ mandatory policy violations";
+    }
     if (preview.errors.length > 0) {
         return "❌ preview failed";
     }

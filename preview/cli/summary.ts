@@ -1,12 +1,16 @@
 /**
  * Previews several stacks and writes a Markdown summary of what each would change.
  *
- *   npm run preview:summary -- --stacks dev,management [--out summary.md]
+ *   npm run preview:summary -- --stacks dev,management [--out summary.md ...]
  *       [--work-dir <dir with Pulumi.yaml>] [--policy-pack policy] [--policy-pack-config file.json]
+ *       [--revision <commit>]
  *
- * Without --stacks every `Pulumi.<stack>.yaml` next to `Pulumi.yaml` is previewed. The backend,
- * passphrase and kubeconfig come from the environment (PULUMI_BACKEND_URL or `pulumi login`,
- * PULUMI_CONFIG_PASSPHRASE, KUBECONFIG). Exits 1 when any preview failed, after writing the summary.
+ * Without --stacks every `Pulumi.<stack>.yaml` next to `Pulumi.yaml` is previewed. Each stack is
+ * previewed once; the same Markdown goes to every --out file (e.g. a pull-request comment and the
+ * job summary) or to stdout, and the exit code is the check result: 1 when any preview failed,
+ * a mandatory policy violation included, after writing the summary. The backend, passphrase and
+ * kubeconfig come from the environment (PULUMI_BACKEND_URL or `pulumi login`,
+ * PULUMI_CONFIG_PASSPHRASE, KUBECONFIG).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -31,7 +35,8 @@ async function main(): Promise<number> {
     const { values } = parseArgs({
         options: {
             stacks: { type: "string" },
-            out: { type: "string" },
+            out: { type: "string", multiple: true },
+            revision: { type: "string" },
             "work-dir": { type: "string" },
             "policy-pack": { type: "string", multiple: true },
             "policy-pack-config": { type: "string", multiple: true },
@@ -59,11 +64,12 @@ async function main(): Promise<number> {
             log: (line) => process.stderr.write(`${line}\n`),
         },
     );
-    const markdown = renderMarkdown(previews);
-    if (values.out) {
-        fs.writeFileSync(values.out, markdown);
-        process.stderr.write(`summary written to ${values.out}\n`);
-    } else {
+    const markdown = renderMarkdown(previews, { revision: values.revision });
+    for (const out of values.out ?? []) {
+        fs.writeFileSync(out, markdown);
+        process.stderr.write(`summary written to ${out}\n`);
+    }
+    if (!values.out) {
         process.stdout.write(markdown);
     }
     return previews.some((p) => p.errors.length > 0) ? 1 : 0;

@@ -403,6 +403,30 @@ describe("first preview, failures and policy violations", () => {
         );
     });
 
+    it("fails the overview on a mandatory violation and only warns on any other", () => {
+        const violation = (enforcementLevel: "mandatory" | "warning") =>
+            new Recording().add({
+                policyEvent: {
+                    resourceUrn: deploymentUrn,
+                    message: "image uses tag master",
+                    color: "raw",
+                    policyName: "calico-ad-image-pinned",
+                    policyPackName: "calico-ad",
+                    policyPackVersion: "0.1.0",
+                    policyPackVersionTag: "0.1.0",
+                    enforcementLevel,
+                },
+            }).events;
+        assert.match(
+            renderMarkdown([summarizePreview(stack, violation("mandatory"), "preview failed")]),
+            /\| `dev` \| ❌ mandatory policy violations \|/,
+        );
+        assert.match(
+            renderMarkdown([summarizePreview(stack, violation("warning"))]),
+            /\| `dev` \| ⚠️ policy violations \|/,
+        );
+    });
+
     it("says no changes for an unchanged stack", () => {
         const preview = summarizePreview("management", new Recording().unchangedRest().events);
         assert.deepEqual(preview.resources, []);
@@ -433,5 +457,38 @@ describe("a recorded preview (real engine, local API server)", () => {
         assert.equal(preview.unchanged, 6);
         assert.deepEqual(preview.errors, []);
         assert.deepEqual(preview.alerts, []);
+    });
+});
+
+describe("the Markdown of one preview run", () => {
+    const preview = summarizePreview("management", new Recording().unchangedRest().events);
+
+    it("names the previewed commit, so that a stale comment is recognisable", () => {
+        assert.match(
+            renderMarkdown([preview], { revision: "0123abc" }),
+            /^# calico-ad preview\n\nPreviewed commit `0123abc`\.\n\n\| Stack/,
+        );
+        assert.doesNotMatch(renderMarkdown([preview]), /Previewed commit/);
+    });
+
+    it("folds the CLI output of the same run under the summary, fenced around its backticks", () => {
+        const output =
+            "Previewing update (management)\n  ~ spec: ```odd```\nResources:\n    4 unchanged\n";
+        const markdown = renderMarkdown([{ ...preview, output }]);
+        assert.ok(
+            markdown.includes(
+                "<details><summary>Output of <code>pulumi preview --diff</code></summary>\n\n" +
+                    "````\nPreviewing update (management)\n  ~ spec: ```odd```\nResources:\n" +
+                    "    4 unchanged\n````\n\n</details>\n",
+            ),
+            markdown,
+        );
+        assert.ok(markdown.indexOf("No changes.") < markdown.indexOf("<details>"));
+    });
+
+    it("cuts a long output to stay inside GitHub's comment limit", () => {
+        const markdown = renderMarkdown([{ ...preview, output: "x".repeat(100_000) }]);
+        assert.ok(markdown.length < 65_536, String(markdown.length));
+        assert.match(markdown, /… \(70000 more characters in the job log\)/);
     });
 });
