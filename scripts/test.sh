@@ -15,6 +15,7 @@ npm run --silent lint
 npm run --silent format:check
 npm run --silent build
 bash scripts/lint-workflows.sh
+bash scripts/lint-shell.sh
 
 step "toolchain"
 bash scripts/toolchain.sh
