@@ -97,8 +97,7 @@ function renderOutput(output: string): string[] {
         text.length > maxOutputLength
             ? `${text.slice(0, maxOutputLength)}\n… (${text.length - maxOutputLength} more characters in the job log)`
             : text;
-    const longestRun = Math.max(0, ...(shown.match(/`+/g) ?? []).map((run) => run.length));
-    const fence = "`".repeat(Math.max(3, longestRun + 1));
+    const fence = fenceFor(shown);
     return [
         "<details><summary>Output of <code>pulumi preview --diff</code></summary>",
         "",
@@ -152,6 +151,12 @@ function countsOf(preview: StackPreview): string {
         .filter(([, n]) => n > 0)
         .map(([op, n]) => `${n} ${operationWords[op]}`);
     return [...counts, `${preview.unchanged} unchanged`].join(", ");
+}
+
+/** A code fence longer than any run of backticks in `text`. */
+export function fenceFor(text: string): string {
+    const longestRun = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+    return "`".repeat(Math.max(3, longestRun + 1));
 }
 
 /** Inline code that survives backticks inside the text. */

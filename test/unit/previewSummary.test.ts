@@ -13,6 +13,7 @@ import {
 import { manifestProfile } from "../../catalog/lookup";
 import { version } from "../../catalog/versions";
 import { buildAdJobsManifests } from "../../components/adJobsDeployment";
+import { exampleComment, withExample } from "../../preview/example";
 import { describeChange, renderMarkdown } from "../../preview/markdown";
 import { formatPropertyPath, parsePropertyPath, valueAtPath } from "../../preview/propertyPath";
 import { summarizePreview } from "../../preview/summary";
@@ -490,5 +491,13 @@ describe("the Markdown of one preview run", () => {
         const markdown = renderMarkdown([{ ...preview, output: "x".repeat(100_000) }]);
         assert.ok(markdown.length < 65_536, String(markdown.length));
         assert.match(markdown, /… \(70000 more characters in the job log\)/);
+    });
+});
+
+describe("the README's example comment", () => {
+    it("is the recorded preview rendered by the current code (run `npm run docs` after changing it)", () => {
+        const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
+        assert.equal(readme, withExample(readme));
+        assert.ok(readme.includes(exampleComment()));
     });
 });
