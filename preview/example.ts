@@ -14,7 +14,7 @@ export const exampleEnd = "<!-- preview-example:end -->";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
 
-/** A recorded preview: the engine events and, when captured, the CLI's output of the same run. */
+/** A recorded preview (`preview:summary --record`); older fixtures have only the events. */
 interface RecordedPreview {
     readonly recorded: string;
     readonly stack?: string;

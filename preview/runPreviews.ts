@@ -27,6 +27,15 @@ export interface PreviewOptions {
     readonly policyPackConfigs?: readonly string[];
     /** Progress lines, e.g. to stderr. */
     readonly log?: (line: string) => void;
+    /** Receives each run's events and output, e.g. to record a test fixture. */
+    readonly onRun?: (run: PreviewRun) => void;
+}
+
+/** What one preview run produced: its engine events and the CLI's text output. */
+export interface PreviewRun {
+    readonly stack: string;
+    readonly events: readonly EngineEvent[];
+    readonly output: string;
 }
 
 /** Previews each stack in turn; a failed preview is reported in its summary, not thrown. */
@@ -74,6 +83,8 @@ async function previewStack(
             ...summarizePreview(request.stack, events, failureText(error, events)),
             output,
         };
+    } finally {
+        options.onRun?.({ stack: request.stack, events, output });
     }
 }
 
