@@ -60,9 +60,6 @@ export function renderStack(preview: StackPreview): string[] {
     for (const alert of preview.alerts) {
         lines.push("> [!CAUTION]", `> ${alert}`, "");
     }
-    if (preview.errors.length > 0) {
-        lines.push("**The preview failed:**", "", "```", ...preview.errors, "```", "");
-    }
     if (preview.policyViolations.length > 0) {
         lines.push("**Policy violations:**", "");
         for (const v of preview.policyViolations) {
@@ -72,6 +69,10 @@ export function renderStack(preview: StackPreview): string[] {
             );
         }
         lines.push("");
+    }
+    if (preview.errors.length > 0) {
+        const fence = fenceFor(preview.errors.join("\n"));
+        lines.push("**The preview failed:**", "", fence, ...preview.errors, fence, "");
     }
     if (preview.resources.length === 0) {
         lines.push(preview.errors.length > 0 ? "No changes could be computed." : "No changes.", "");

@@ -494,10 +494,61 @@ describe("the Markdown of one preview run", () => {
     });
 });
 
+describe("a recorded preview with a mandatory violation (real engine, policy pack)", () => {
+    const run = JSON.parse(
+        fs.readFileSync(
+            path.join(
+                repoRoot,
+                "test",
+                "fixtures",
+                "preview",
+                "threshold-and-unpinned-image.run.json",
+            ),
+            "utf8",
+        ),
+    ) as { stack: string; events: EngineEvent[]; output: string };
+    const preview = { ...summarizePreview(run.stack, run.events), output: run.output };
+
+    it("shows both changes, the violation on the Deployment and the failure", () => {
+        assert.deepEqual(
+            preview.resources.map((r) => `${r.operation} ${r.label}`),
+            ["update Deployment tigera-intrusion-detection/ad-jobs-deployment"],
+        );
+        assert.deepEqual(preview.resources[0].changes.map(describeChange), [
+            "spec.template.spec.containers[0].image: quay.io/tigera/anomaly_detection_jobs:v3.12.0 → quay.io/tigera/anomaly_detection_jobs:master",
+            "AD_port_scan_threshold: 200 → 300",
+        ]);
+        assert.deepEqual(
+            preview.policyViolations.map(
+                (v) => `${v.enforcementLevel} ${v.policy} ${v.resource ?? "(stack)"}`,
+            ),
+            [
+                "mandatory calico-ad-image-pinned Deployment tigera-intrusion-detection/ad-jobs-deployment",
+            ],
+        );
+        assert.ok(preview.errors.length > 0);
+    });
+
+    it("renders violations before the failure, and the CLI's own text of the same run", () => {
+        const markdown = renderMarkdown([preview]);
+        assert.match(
+            markdown,
+            /\| `staging` \| ❌ mandatory policy violations \| 1 to update, 6 unchanged \|/,
+        );
+        assert.ok(
+            markdown.indexOf("**Policy violations:**") <
+                markdown.indexOf("**The preview failed:**"),
+        );
+        const folded = markdown.slice(markdown.indexOf("<details>"));
+        assert.match(folded, /~ value: "200" => "300"/);
+        assert.match(folded, /Policy Packs run:/);
+    });
+});
+
 describe("the README's example comment", () => {
     it("is the recorded preview rendered by the current code (run `npm run docs` after changing it)", () => {
         const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
         assert.equal(readme, withExample(readme));
-        assert.ok(readme.includes(exampleComment()));
+        assert.ok(readme.includes(`> ${exampleComment().split("\n")[0]}`));
     });
 });
