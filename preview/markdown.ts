@@ -23,11 +23,27 @@ const operationWords: Record<ResourceOperation, string> = {
     discard: "to discard",
 };
 
+/** Context printed under the heading. */
+export interface RenderOptions {
+    /** The commit that was previewed, so that a stale comment is recognisable. */
+    readonly revision?: string;
+}
+
+/**
+ * The CLI output kept per stack; GitHub cuts comments at 65536 characters, and the whole output
+ * stays in the job log.
+ */
+const maxOutputLength = 30_000;
+
 /** The whole summary: an overview table, then one section per stack. */
-export function renderMarkdown(previews: readonly StackPreview[]): string {
+export function renderMarkdown(
+    previews: readonly StackPreview[],
+    options: RenderOptions = {},
+): string {
     const lines = [
         "# calico-ad preview",
         "",
+        ...(options.revision ? [`Previewed commit ${code(options.revision)}.`, ""] : []),
         "| Stack | Result | Changes |",
         "| --- | --- | --- |",
         ...previews.map((p) => `| ${code(p.stack)} | ${resultOf(p)} | ${countsOf(p)} |`),
@@ -44,9 +60,6 @@ export function renderStack(preview: StackPreview): string[] {
     for (const alert of preview.alerts) {
         lines.push("> [!CAUTION]", `> ${alert}`, "");
     }
-    if (preview.errors.length > 0) {
-        lines.push("**The preview failed:**", "", "```", ...preview.errors, "```", "");
-    }
     if (preview.policyViolations.length > 0) {
         lines.push("**Policy violations:**", "");
         for (const v of preview.policyViolations) {
@@ -57,18 +70,45 @@ export function renderStack(preview: StackPreview): string[] {
         }
         lines.push("");
     }
+    if (preview.errors.length > 0) {
+        const fence = fenceFor(preview.errors.join("\n"));
+        lines.push("**The preview failed:**", "", fence, ...preview.errors, fence, "");
+    }
     if (preview.resources.length === 0) {
         lines.push(preview.errors.length > 0 ? "No changes could be computed." : "No changes.", "");
-        return lines;
+    } else {
+        const ordered = [...preview.resources].sort(
+            (a, b) => operationOrder.indexOf(a.operation) - operationOrder.indexOf(b.operation),
+        );
+        for (const resource of ordered) {
+            lines.push(...renderResource(resource));
+        }
+        lines.push("");
     }
-    const ordered = [...preview.resources].sort(
-        (a, b) => operationOrder.indexOf(a.operation) - operationOrder.indexOf(b.operation),
-    );
-    for (const resource of ordered) {
-        lines.push(...renderResource(resource));
+    if (preview.output?.trim()) {
+        lines.push(...renderOutput(preview.output));
     }
-    lines.push("");
     return lines;
+}
+
+/** The CLI's own output of the run, folded away, for reviewers who want every detail. */
+function renderOutput(output: string): string[] {
+    const text = output.trimEnd();
+    const shown =
+        text.length > maxOutputLength
+            ? `${text.slice(0, maxOutputLength)}\n… (${text.length - maxOutputLength} more characters in the job log)`
+            : text;
+    const fence = fenceFor(shown);
+    return [
+        "<details><summary>Output of <code>pulumi preview --diff</code></summary>",
+        "",
+        fence,
+        shown,
+        fence,
+        "",
+        "</details>",
+        "",
+    ];
 }
 
 function renderResource(resource: ResourceChange): string[] {
@@ -91,6 +131,9 @@ export function describeChange(change: FieldChange): string {
 }
 
 function resultOf(preview: StackPreview): string {
+    if (preview.policyViolations.some((v) => v.enforcementLevel === "mandatory")) {
+        return "❌ mandatory policy violations";
+    }
     if (preview.errors.length > 0) {
         return "❌ preview failed";
     }
@@ -109,6 +152,12 @@ function countsOf(preview: StackPreview): string {
         .filter(([, n]) => n > 0)
         .map(([op, n]) => `${n} ${operationWords[op]}`);
     return [...counts, `${preview.unchanged} unchanged`].join(", ");
+}
+
+/** A code fence longer than any run of backticks in `text`. */
+export function fenceFor(text: string): string {
+    const longestRun = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+    return "`".repeat(Math.max(3, longestRun + 1));
 }
 
 /** Inline code that survives backticks inside the text. */

@@ -1,6 +1,8 @@
 /**
- * Previews existing stacks of the project through the Automation API and summarises each. The
- * backend, passphrase and kubeconfig come from the environment, as for `pulumi preview`.
+ * Previews existing stacks of the project through the Automation API and summarises each: one
+ * `pulumi preview --diff` per stack, whose engine events make the summary and whose text output
+ * is kept beside it. The backend, passphrase and kubeconfig come from the environment, as for
+ * `pulumi preview`.
  */
 import { EngineEvent, LocalWorkspace } from "@pulumi/pulumi/automation";
 import { StackPreview, summarizePreview } from "./summary";
@@ -25,6 +27,15 @@ export interface PreviewOptions {
     readonly policyPackConfigs?: readonly string[];
     /** Progress lines, e.g. to stderr. */
     readonly log?: (line: string) => void;
+    /** Receives each run's events and output, e.g. to record a test fixture. */
+    readonly onRun?: (run: PreviewRun) => void;
+}
+
+/** What one preview run produced: its engine events and the CLI's text output. */
+export interface PreviewRun {
+    readonly stack: string;
+    readonly events: readonly EngineEvent[];
+    readonly output: string;
 }
 
 /** Previews each stack in turn; a failed preview is reported in its summary, not thrown. */
@@ -49,6 +60,7 @@ async function previewStack(
     options: PreviewOptions,
 ): Promise<StackPreview> {
     const events: EngineEvent[] = [];
+    let output = "";
     try {
         const stack = await LocalWorkspace.selectStack(
             { stackName: request.stack, workDir: options.workDir },
@@ -61,11 +73,18 @@ async function previewStack(
             policyPackConfigs: options.policyPackConfigs
                 ? [...options.policyPackConfigs]
                 : undefined,
+            color: "never",
             onEvent: (event) => events.push(event),
+            onOutput: (text) => (output += text),
         });
-        return summarizePreview(request.stack, events);
+        return { ...summarizePreview(request.stack, events), output };
     } catch (error) {
-        return summarizePreview(request.stack, events, failureText(error, events));
+        return {
+            ...summarizePreview(request.stack, events, failureText(error, events)),
+            output,
+        };
+    } finally {
+        options.onRun?.({ stack: request.stack, events, output });
     }
 }
 

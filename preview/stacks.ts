@@ -21,15 +21,16 @@ export function listStacks(rootFiles: readonly string[]): string[] {
 /**
  * Files that cannot change what any stack deploys: docs, tests, lint and format settings, and
  * the developer tooling that builds the CLI or starts a local API server. Everything else is
- * treated as code, so a new folder is previewed until it is listed here.
+ * treated as code, so a new folder is previewed until it is listed here. The workflows, their
+ * local actions and `scripts/ci/` run the previews and deploys, so they count as code.
  */
 const notDeployed: readonly RegExp[] = [
     /\.md$/,
     /^test\//,
-    /^scripts\//,
+    /^scripts\/(?!ci\/)/,
     /^tools\//,
     /^\.ci\//,
-    /^\.github\/(?!workflows\/)/,
+    /^\.github\/(?!workflows\/|actions\/)/,
     /^(LICENSE|\.gitignore|\.prettierignore|\.prettierrc\.json|eslint\.config\.mjs)$/,
 ];
 
@@ -65,10 +66,18 @@ export function kubeconfigSecretName(stack: string): string {
 
 /** One leg of the workflow matrix. */
 export interface MatrixEntry {
+    /** Stack name as in `Pulumi.<stack>.yaml`; also the name of its GitHub environment. */
     readonly stack: string;
+    /** The name the Pulumi CLI selects: `org/stack` on Pulumi Cloud with an organisation. */
+    readonly pulumiStack: string;
     readonly kubeconfigSecret: string;
 }
 
-export function matrixOf(selection: readonly StackSelection[]): MatrixEntry[] {
-    return selection.map(({ stack }) => ({ stack, kubeconfigSecret: kubeconfigSecretName(stack) }));
+/** The matrix legs; `org` (the PULUMI_ORG variable) qualifies the Pulumi stack names. */
+export function matrixOf(selection: readonly StackSelection[], org = ""): MatrixEntry[] {
+    return selection.map(({ stack }) => ({
+        stack,
+        pulumiStack: org === "" ? stack : `${org}/${stack}`,
+        kubeconfigSecret: kubeconfigSecretName(stack),
+    }));
 }

@@ -67,6 +67,8 @@ export interface StackPreview {
     readonly policyViolations: readonly PolicyViolation[];
     /** Error diagnostics and the failure of the preview itself; empty when it succeeded. */
     readonly errors: readonly string[];
+    /** The CLI's text output of the same preview run (`--diff`), when it was captured. */
+    readonly output?: string;
 }
 
 /** The engine's placeholder for values only known after the update. */

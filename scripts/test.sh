@@ -20,7 +20,7 @@ npm run --silent lint
 npm run --silent format:check
 npm run --silent build
 bash scripts/lint-workflows.sh
-shellcheck -x scripts/*.sh .ci/run
+bash scripts/lint-shell.sh
 
 step "toolchain"
 bash scripts/toolchain.sh

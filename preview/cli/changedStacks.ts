@@ -5,6 +5,8 @@
  *   changedStacks --base <rev> [--head <rev>]   stacks touched by the diff base..head
  *   changedStacks --all                          every stack
  *   ... --exclude local,sandbox                  never these stacks (e.g. ones for a local cluster)
+ *   ... --org my-org                             Pulumi Cloud organisation of the stacks
+ *   ... --github-output "$GITHUB_OUTPUT"         also append `matrix=<json>` there, for a workflow
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -25,6 +27,8 @@ function main(): void {
             head: { type: "string", default: "HEAD" },
             all: { type: "boolean", default: false },
             exclude: { type: "string", default: "" },
+            org: { type: "string", default: "" },
+            "github-output": { type: "string" },
         },
     });
     const root = git(process.cwd(), ["rev-parse", "--show-toplevel"]).trim();
@@ -63,7 +67,11 @@ function main(): void {
     if (selection.length === 0) {
         process.stderr.write("no stack is affected\n");
     }
-    process.stdout.write(`${JSON.stringify(matrixOf(selection))}\n`);
+    const matrix = JSON.stringify(matrixOf(selection, values.org.trim()));
+    process.stdout.write(`${matrix}\n`);
+    if (values["github-output"]) {
+        fs.appendFileSync(values["github-output"], `matrix=${matrix}\n`);
+    }
 }
 
 main();

@@ -1,18 +1,23 @@
 /**
  * Previews several stacks and writes a Markdown summary of what each would change.
  *
- *   npm run preview:summary -- --stacks dev,management [--out summary.md]
+ *   npm run preview:summary -- --stacks dev,management [--out summary.md ...]
  *       [--work-dir <dir with Pulumi.yaml>] [--policy-pack policy] [--policy-pack-config file.json]
+ *       [--revision <commit>] [--record <dir>]
  *
- * Without --stacks every `Pulumi.<stack>.yaml` next to `Pulumi.yaml` is previewed. The backend,
- * passphrase and kubeconfig come from the environment (PULUMI_BACKEND_URL or `pulumi login`,
- * PULUMI_CONFIG_PASSPHRASE, KUBECONFIG). Exits 1 when any preview failed, after writing the summary.
+ * Without --stacks every `Pulumi.<stack>.yaml` next to `Pulumi.yaml` is previewed. Each stack is
+ * previewed once; the same Markdown goes to every --out file (e.g. a pull-request comment and the
+ * job summary) or to stdout, and the exit code is the check result: 1 when any preview failed,
+ * a mandatory policy violation included, after writing the summary. The backend, passphrase and
+ * kubeconfig come from the environment (PULUMI_BACKEND_URL or `pulumi login`,
+ * PULUMI_CONFIG_PASSPHRASE, KUBECONFIG). --record writes each run's engine events and output to
+ * <dir>/<stack>.run.json, the shape of the fixtures in test/fixtures/preview/.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { renderMarkdown } from "../markdown";
-import { previewStacks } from "../runPreviews";
+import { PreviewRun, previewStacks } from "../runPreviews";
 import { listStacks } from "../stacks";
 
 /** The nearest directory at or above `start` that holds a Pulumi.yaml. */
@@ -27,11 +32,21 @@ function projectRoot(start: string): string {
     }
 }
 
+function record(dir: string, run: PreviewRun): void {
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${run.stack.replace(/[^\w.-]/g, "_")}.run.json`);
+    const recorded = `npm run preview:summary -- --record, ${new Date().toISOString()}`;
+    fs.writeFileSync(file, `${JSON.stringify({ recorded, ...run }, null, 4)}\n`);
+    process.stderr.write(`run of stack ${run.stack} recorded in ${file}\n`);
+}
+
 async function main(): Promise<number> {
     const { values } = parseArgs({
         options: {
             stacks: { type: "string" },
-            out: { type: "string" },
+            out: { type: "string", multiple: true },
+            revision: { type: "string" },
+            record: { type: "string" },
             "work-dir": { type: "string" },
             "policy-pack": { type: "string", multiple: true },
             "policy-pack-config": { type: "string", multiple: true },
@@ -57,13 +72,19 @@ async function main(): Promise<number> {
             policyPacks: values["policy-pack"]?.map((p) => path.resolve(p)),
             policyPackConfigs: values["policy-pack-config"]?.map((p) => path.resolve(p)),
             log: (line) => process.stderr.write(`${line}\n`),
+            onRun: values.record ? (run) => record(values.record!, run) : undefined,
         },
     );
-    const markdown = renderMarkdown(previews);
-    if (values.out) {
-        fs.writeFileSync(values.out, markdown);
-        process.stderr.write(`summary written to ${values.out}\n`);
-    } else {
+    for (const preview of previews) {
+        // The comment keeps only the start of a long output; the log keeps all of it.
+        process.stderr.write(preview.output ?? "");
+    }
+    const markdown = renderMarkdown(previews, { revision: values.revision });
+    for (const out of values.out ?? []) {
+        fs.writeFileSync(out, markdown);
+        process.stderr.write(`summary written to ${out}\n`);
+    }
+    if (!values.out) {
         process.stdout.write(markdown);
     }
     return previews.some((p) => p.errors.length > 0) ? 1 : 0;

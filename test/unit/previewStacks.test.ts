@@ -50,7 +50,9 @@ describe("stacks a change touches", () => {
             "Pulumi.yaml",
             "tsconfig.json",
             "policy/validators.ts",
-            ".github/workflows/preview.yml",
+            ".github/workflows/pull-request.yml",
+            ".github/actions/setup/action.yml",
+            "scripts/ci/deploy.sh",
             "some-new-folder/thing.ts",
         ]) {
             assert.deepEqual(picked(["Pulumi.dev.yaml", file]), stacks, file);
@@ -84,7 +86,17 @@ describe("the workflow matrix", () => {
         assert.equal(kubeconfigSecretName("dev"), "KUBECONFIG_DEV");
         assert.equal(kubeconfigSecretName("prod-east.eu"), "KUBECONFIG_PROD_EAST_EU");
         assert.deepEqual(matrixOf([{ stack: "dev", reason: "" }]), [
-            { stack: "dev", kubeconfigSecret: "KUBECONFIG_DEV" },
+            { stack: "dev", pulumiStack: "dev", kubeconfigSecret: "KUBECONFIG_DEV" },
+        ]);
+    });
+
+    it("qualifies the Pulumi stack with the organisation, but not the stack or secret", () => {
+        assert.deepEqual(matrixOf([{ stack: "prod-east", reason: "" }], "acme"), [
+            {
+                stack: "prod-east",
+                pulumiStack: "acme/prod-east",
+                kubeconfigSecret: "KUBECONFIG_PROD_EAST",
+            },
         ]);
     });
 });

@@ -13,6 +13,7 @@ import {
 import { manifestProfile } from "../../catalog/lookup";
 import { version } from "../../catalog/versions";
 import { buildAdJobsManifests } from "../../components/adJobsDeployment";
+import { exampleComment, withExample } from "../../preview/example";
 import { describeChange, renderMarkdown } from "../../preview/markdown";
 import { formatPropertyPath, parsePropertyPath, valueAtPath } from "../../preview/propertyPath";
 import { summarizePreview } from "../../preview/summary";
@@ -403,6 +404,30 @@ describe("first preview, failures and policy violations", () => {
         );
     });
 
+    it("fails the overview on a mandatory violation and only warns on any other", () => {
+        const violation = (enforcementLevel: "mandatory" | "warning") =>
+            new Recording().add({
+                policyEvent: {
+                    resourceUrn: deploymentUrn,
+                    message: "image uses tag master",
+                    color: "raw",
+                    policyName: "calico-ad-image-pinned",
+                    policyPackName: "calico-ad",
+                    policyPackVersion: "0.1.0",
+                    policyPackVersionTag: "0.1.0",
+                    enforcementLevel,
+                },
+            }).events;
+        assert.match(
+            renderMarkdown([summarizePreview(stack, violation("mandatory"), "preview failed")]),
+            /\| `dev` \| ❌ mandatory policy violations \|/,
+        );
+        assert.match(
+            renderMarkdown([summarizePreview(stack, violation("warning"))]),
+            /\| `dev` \| ⚠️ policy violations \|/,
+        );
+    });
+
     it("says no changes for an unchanged stack", () => {
         const preview = summarizePreview("management", new Recording().unchangedRest().events);
         assert.deepEqual(preview.resources, []);
@@ -433,5 +458,97 @@ describe("a recorded preview (real engine, local API server)", () => {
         assert.equal(preview.unchanged, 6);
         assert.deepEqual(preview.errors, []);
         assert.deepEqual(preview.alerts, []);
+    });
+});
+
+describe("the Markdown of one preview run", () => {
+    const preview = summarizePreview("management", new Recording().unchangedRest().events);
+
+    it("names the previewed commit, so that a stale comment is recognisable", () => {
+        assert.match(
+            renderMarkdown([preview], { revision: "0123abc" }),
+            /^# calico-ad preview\n\nPreviewed commit `0123abc`\.\n\n\| Stack/,
+        );
+        assert.doesNotMatch(renderMarkdown([preview]), /Previewed commit/);
+    });
+
+    it("folds the CLI output of the same run under the summary, fenced around its backticks", () => {
+        const output =
+            "Previewing update (management)\n  ~ spec: ```odd```\nResources:\n    4 unchanged\n";
+        const markdown = renderMarkdown([{ ...preview, output }]);
+        assert.ok(
+            markdown.includes(
+                "<details><summary>Output of <code>pulumi preview --diff</code></summary>\n\n" +
+                    "````\nPreviewing update (management)\n  ~ spec: ```odd```\nResources:\n" +
+                    "    4 unchanged\n````\n\n</details>\n",
+            ),
+            markdown,
+        );
+        assert.ok(markdown.indexOf("No changes.") < markdown.indexOf("<details>"));
+    });
+
+    it("cuts a long output to stay inside GitHub's comment limit", () => {
+        const markdown = renderMarkdown([{ ...preview, output: "x".repeat(100_000) }]);
+        assert.ok(markdown.length < 65_536, String(markdown.length));
+        assert.match(markdown, /… \(70000 more characters in the job log\)/);
+    });
+});
+
+describe("a recorded preview with a mandatory violation (real engine, policy pack)", () => {
+    const run = JSON.parse(
+        fs.readFileSync(
+            path.join(
+                repoRoot,
+                "test",
+                "fixtures",
+                "preview",
+                "threshold-and-unpinned-image.run.json",
+            ),
+            "utf8",
+        ),
+    ) as { stack: string; events: EngineEvent[]; output: string };
+    const preview = { ...summarizePreview(run.stack, run.events), output: run.output };
+
+    it("shows both changes, the violation on the Deployment and the failure", () => {
+        assert.deepEqual(
+            preview.resources.map((r) => `${r.operation} ${r.label}`),
+            ["update Deployment tigera-intrusion-detection/ad-jobs-deployment"],
+        );
+        assert.deepEqual(preview.resources[0].changes.map(describeChange), [
+            "spec.template.spec.containers[0].image: quay.io/tigera/anomaly_detection_jobs:v3.12.0 → quay.io/tigera/anomaly_detection_jobs:master",
+            "AD_port_scan_threshold: 200 → 300",
+        ]);
+        assert.deepEqual(
+            preview.policyViolations.map(
+                (v) => `${v.enforcementLevel} ${v.policy} ${v.resource ?? "(stack)"}`,
+            ),
+            [
+                "mandatory calico-ad-image-pinned Deployment tigera-intrusion-detection/ad-jobs-deployment",
+            ],
+        );
+        assert.ok(preview.errors.length > 0);
+    });
+
+    it("renders violations before the failure, and the CLI's own text of the same run", () => {
+        const markdown = renderMarkdown([preview]);
+        assert.match(
+            markdown,
+            /\| `staging` \| ❌ mandatory policy violations \| 1 to update, 6 unchanged \|/,
+        );
+        assert.ok(
+            markdown.indexOf("**Policy violations:**") <
+                markdown.indexOf("**The preview failed:**"),
+        );
+        const folded = markdown.slice(markdown.indexOf("<details>"));
+        assert.match(folded, /~ value: "200" => "300"/);
+        assert.match(folded, /Policy Packs run:/);
+    });
+});
+
+describe("the README's example comment", () => {
+    it("is the recorded preview rendered by the current code (run `npm run docs` after changing it)", () => {
+        const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
+        assert.equal(readme, withExample(readme));
+        assert.ok(readme.includes(`> ${exampleComment().split("\n")[0]}`));
     });
 });
