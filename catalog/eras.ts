@@ -56,6 +56,21 @@ export const eraSpans: readonly EraSpan[] = [
 ];
 
 /**
+ * The major versions each product has released: Calico Enterprise is 3.x; Calico Cloud was 3.x
+ * and went to 18.x in 2023 (its 18.0 carries Enterprise 3.17's detectors).
+ */
+export const releaseShapes: Record<
+    Product,
+    { readonly hasMajor: (major: number) => boolean; readonly shown: string }
+> = {
+    enterprise: { hasMajor: (major) => major === 3, shown: "3.MINOR.PATCH such as 3.12.0" },
+    cloud: {
+        hasMajor: (major) => major === 3 || major >= 18,
+        shown: "3.MINOR.PATCH such as 3.12.0, or 18.MINOR.PATCH and later such as 18.2.0",
+    },
+};
+
+/**
  * Calico Cloud 18.x releases carry the detector set of Calico Enterprise 3.17; detector and env
  * var availability is recorded against Enterprise versions.
  */

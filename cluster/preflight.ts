@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { intrusionDetectionController } from "../catalog/eras";
 import { ClusterObject, prerequisites } from "../catalog/prerequisites";
-import { configKey } from "../config/keys";
+import { configKey } from "../catalog/configKeys";
 import { Settings } from "../config/settings";
 import { clusterNameProblem } from "../config/values";
 

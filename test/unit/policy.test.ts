@@ -5,7 +5,7 @@ import { manifestProfile } from "../../catalog/lookup";
 import { version } from "../../catalog/versions";
 import { buildAdJobsManifests } from "../../components/adJobsDeployment";
 import { ManifestEraSettings, parseSettings } from "../../config/settings";
-import { renderEnvValue } from "../../config/values";
+import { renderEnvValue } from "../../catalog/envValues";
 import {
     imagePinned,
     noLiteralCredentials,
