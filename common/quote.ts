@@ -18,15 +18,15 @@ const escapeUnsafe = (json: string) =>
  * separator escaped, numbers and booleans as they are, structures abbreviated. Long values are
  * cut and say how much was left out.
  */
-export function quote(value: unknown): string {
-    const text = typeof value === "string" ? value : summarize(value);
+export function quote(value: unknown, maxLength = maxQuotedLength): string {
     if (typeof value !== "string") {
-        return text;
+        return summarize(value);
     }
-    if (text.length <= maxQuotedLength) {
-        return escapeUnsafe(JSON.stringify(text));
+    if (value.length <= maxLength) {
+        return escapeUnsafe(JSON.stringify(value));
     }
-    const shown = escapeUnsafe(JSON.stringify(text.slice(0, maxQuotedLength - 20)));
+    const text = value;
+    const shown = escapeUnsafe(JSON.stringify(text.slice(0, Math.max(10, maxLength - 20))));
     return `${shown.slice(0, -1)}..." (${text.length} characters)`;
 }
 

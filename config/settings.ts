@@ -50,6 +50,7 @@ import {
     releaseName,
 } from "../catalog/versions";
 import { prototypeKeys, quote } from "../common/quote";
+import { UserError } from "../common/userError";
 import { KubeContexts } from "./kubeconfig";
 import { parseSimulation, SimulationSettings } from "./simulation";
 import {
@@ -119,7 +120,7 @@ export type Settings = ManifestEraSettings | GlobalAlertEraSettings;
 export const maxListedProblems = 50;
 
 /** Stack config that cannot be deployed. The message lists every problem found. */
-export class ConfigError extends pulumi.RunError {
+export class ConfigError extends UserError {
     constructor(
         readonly problems: readonly string[],
         /** Checks that could not run, each with the reason. */
@@ -133,9 +134,6 @@ export class ConfigError extends pulumi.RunError {
         super(
             `${projectName} stack config has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${[...listed, ...skipped].join("\n")}`,
         );
-        this.name = "ConfigError";
-        // The message says everything; a stack would only cost time to format and hide it.
-        this.stack = this.message;
     }
 }
 
@@ -264,7 +262,10 @@ export function kubeContextMissing(
         return undefined;
     }
     const suggestion = nearestName(context, contexts.names);
-    const listed = contexts.names.slice(0, 20).map(quote).join(", ");
+    const listed = contexts.names
+        .slice(0, 20)
+        .map((name) => quote(name))
+        .join(", ");
     return `${quote(context)} is not a context of ${contexts.files.join(", ")}${suggestion ? `; did you mean ${quote(suggestion)}?` : ""}; contexts there: ${listed || "none"}${contexts.names.length > 20 ? `, and ${contexts.names.length - 20} more` : ""}`;
 }
 
