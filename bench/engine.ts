@@ -115,7 +115,16 @@ function recordedColdBuild(): string {
 }
 
 function main(): void {
-    const sources = ["index.ts", "tsconfig.json", "catalog", "config", "cluster", "components"];
+    const sources = [
+        "index.ts",
+        "tsconfig.json",
+        "catalog",
+        "common",
+        "config",
+        "cluster",
+        "components",
+        "scan",
+    ];
     const stackConfig = {
         "Pulumi.bench.yaml": fs.readFileSync(path.join(repoRoot, "Pulumi.local.yaml"), "utf8"),
     };
@@ -135,7 +144,7 @@ function main(): void {
         withRuntime(
             "runtime:\n    name: nodejs\n    options:\n        typescript: false\nmain: bin/index.js",
         ),
-        ["bin"],
+        ["bin", "scan"],
         stackConfig,
     );
 

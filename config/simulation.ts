@@ -12,7 +12,7 @@ import {
     PortRange,
     portRangeFor,
     probesPerSecond,
-} from "../components/scanSimulation";
+} from "../scan/arithmetic";
 import { configKey } from "../catalog/configKeys";
 import { prototypeKeys, quote } from "../common/quote";
 

@@ -15,6 +15,7 @@ npm run --silent lint
 npm run --silent format:check
 npm run --silent build
 bash scripts/lint-workflows.sh
+shellcheck scan/*.sh
 
 step "toolchain"
 bash scripts/toolchain.sh
