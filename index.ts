@@ -4,11 +4,14 @@ import { KubectlReader } from "./cluster/kubectl";
 import { preflight } from "./cluster/preflight";
 import { AnomalyDetection } from "./components/anomalyDetection";
 import { IpSweepSimulation, PortScanSimulation } from "./components/scanSimulation";
-import { readKubeContexts } from "./config/kubeconfig";
+import { readKubeContexts } from "./common/kubeconfig";
 import { parseSettings, readStackConfig } from "./config/settings";
 
 export = async () => {
-    const settings = parseSettings(readStackConfig(), { kubeContexts: readKubeContexts() });
+    const settings = parseSettings(readStackConfig(), {
+        kubeContexts: readKubeContexts(),
+        stack: pulumi.getStack(),
+    });
     settings.warnings.forEach((warning) => pulumi.log.warn(warning));
 
     const { clusterName } = settings.renderDirectory

@@ -3,6 +3,7 @@
  * applies to: the one source for `parseSettings`, the `Pulumi.yaml` declarations and the README
  * reference (`npm run docs` writes both; a unit test checks they are fresh).
  */
+import { defaultProductionPatterns } from "../common/production";
 import { Era, globalAlertConstants, manifestConstants } from "./eras";
 
 export const projectName = "calico-ad";
@@ -89,6 +90,14 @@ export const scalarKeys: readonly ScalarKey[] = [
             "wait for the AD jobs Deployment to become Available; false for API servers without nodes",
     },
     {
+        name: "allowSimulationInProduction",
+        type: "boolean",
+        default: false,
+        scope: "all",
+        description:
+            "run the simulations even where the stack, kube context or cluster counts as production (see productionStacks and protectedContexts)",
+    },
+    {
         name: "imageRegistry",
         type: "string",
         default: "",
@@ -164,6 +173,18 @@ export const structuredKeys: readonly StructuredKey[] = [
         scope: "all",
         description:
             "optional port-scan and ip-sweep simulations run on `pulumi up` after deployment; see Attack simulation",
+    },
+    {
+        name: "productionStacks",
+        shape: "list",
+        scope: "all",
+        description: `stack name patterns (\`*\` and \`?\`) where simulations are refused unless allowed; unset is ${JSON.stringify(defaultProductionPatterns.productionStacks)}, as in the policy pack`,
+    },
+    {
+        name: "protectedContexts",
+        shape: "list",
+        scope: "all",
+        description: `kube context and kubeconfig cluster name patterns where simulations are refused unless allowed; unset is ${JSON.stringify(defaultProductionPatterns.protectedContexts)}, as in the policy pack`,
     },
 ];
 

@@ -49,9 +49,10 @@ import {
     Product,
     releaseName,
 } from "../catalog/versions";
+import { defaultProductionPatterns, productionReason } from "../common/production";
 import { prototypeKeys, quote } from "../common/quote";
 import { UserError } from "../common/userError";
-import { KubeContexts } from "./kubeconfig";
+import { KubeContexts } from "../common/kubeconfig";
 import { parseSimulation, SimulationSettings } from "./simulation";
 import {
     clusterNameProblem,
@@ -142,10 +143,18 @@ export function readStackConfig(): Record<string, string> {
     return pulumi.runtime.allConfig();
 }
 
-/** What parseSettings knows beyond stack config: the kubeconfig, when the stack deploys. */
+/** What parseSettings knows beyond stack config: the kubeconfig and the stack name. */
 export interface SettingsEnvironment {
     readonly kubeContexts?: KubeContexts;
+    /** The Pulumi stack, for the production rule. */
+    readonly stack?: string;
 }
+
+/** A stack, context or cluster name pattern: printable, at most 253 characters. */
+const patternProblem = (pattern: string, key: string) =>
+    pattern.length <= 253 && /^[\x21-\x7e]+$/.test(pattern)
+        ? undefined
+        : `${key}: ${quote(pattern)} is not allowed; allowed: a name pattern of up to 253 printable characters without spaces, with * and ? as wildcards`;
 
 /** The release as far as the config names it; `unknown` says why it cannot be used. */
 type ReleaseKnowledge =
@@ -229,6 +238,32 @@ export function parseSettings(
     problems.push(...simulation.problems);
     warnings.push(...simulation.warnings);
     const runsSimulation = simulation.settings?.portScan || simulation.settings?.ipSweep;
+    const patterns = {
+        productionStacks:
+            reader.list("productionStacks", patternProblem) ??
+            defaultProductionPatterns.productionStacks,
+        protectedContexts:
+            reader.list("protectedContexts", patternProblem) ??
+            defaultProductionPatterns.protectedContexts,
+    };
+    const allowProduction = reader.boolean("allowSimulationInProduction") ?? false;
+    if (runsSimulation && !allowProduction) {
+        const context = kubeContext ?? environment.kubeContexts?.current;
+        const production = productionReason(
+            {
+                stack: environment.stack,
+                kubeContext: context,
+                cluster:
+                    context === undefined ? undefined : environment.kubeContexts?.clusters[context],
+            },
+            patterns,
+        );
+        if (production) {
+            problems.push(
+                `${configKey("simulation")}: the attack simulation would run against production, because ${production}; disable it for this stack, or set ${configKey("allowSimulationInProduction")} to true if it is intended`,
+            );
+        }
+    }
     if (runsSimulation && renderDirectory !== undefined) {
         problems.push(
             `${configKey("simulation")}: a simulation needs a cluster to scan, but ${configKey("renderDirectory")} renders manifests without one; disable the simulation or unset renderDirectory`,

@@ -3,6 +3,7 @@
  * `--policy-pack policy`. The rules themselves are pure functions in `validators.ts`.
  */
 import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { KubeContexts, readKubeContexts } from "../common/kubeconfig";
 import {
     catalogRangeProblems,
     defaultSimulationPolicyConfig,
@@ -60,10 +61,13 @@ export const thresholdsInCatalogRange: ResourceValidationPolicy = {
     ),
 };
 
+/** The kubeconfig, read once per policy run, for Commands that use the current context. */
+let kubeContexts: KubeContexts | undefined;
+
 export const noSimulationInProduction: ResourceValidationPolicy = {
     name: "calico-ad-no-simulation-in-production",
     description:
-        "No attack simulation (a local Command under calico-ad:simulation:*) on a production stack unless explicitly allowed.",
+        "No attack simulation (a local Command under calico-ad:simulation:*) on a production stack, kube context or cluster unless explicitly allowed.",
     remediationSteps:
         "Turn the simulation off for this stack, or set allowSimulationInProduction: true in the policy pack config.",
     enforcementLevel: "mandatory",
@@ -74,6 +78,13 @@ export const noSimulationInProduction: ResourceValidationPolicy = {
                 items: { type: "string" },
                 default: [...defaultSimulationPolicyConfig.productionStacks],
                 description: "Stack name patterns (* and ?) that count as production",
+            },
+            protectedContexts: {
+                type: "array",
+                items: { type: "string" },
+                default: [...defaultSimulationPolicyConfig.protectedContexts],
+                description:
+                    "kube context and kubeconfig cluster name patterns (* and ?) that count as production",
             },
             allowSimulationInProduction: {
                 type: "boolean",
@@ -87,7 +98,8 @@ export const noSimulationInProduction: ResourceValidationPolicy = {
             ...defaultSimulationPolicyConfig,
             ...args.getConfig<Partial<SimulationPolicyConfig>>(),
         };
-        const problem = simulationProblem(args, config, args.stackTags);
+        kubeContexts ??= readKubeContexts();
+        const problem = simulationProblem(args, config, args.stackTags, kubeContexts);
         if (problem) {
             reportViolation(problem);
         }

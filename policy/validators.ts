@@ -6,6 +6,15 @@
  */
 import { envVarCatalog, EnvVar, reservedEnvVars } from "../catalog/envVars";
 import { manifestConstants } from "../catalog/eras";
+import {
+    defaultProductionPatterns,
+    ProductionPatterns,
+    productionReason,
+} from "../common/production";
+import { quote } from "../common/quote";
+import { KubeContexts } from "../common/kubeconfig";
+
+export { globMatches, productionTag } from "../common/production";
 
 /** A container env entry as the Deployment's properties hold it. */
 export interface EnvEntry {
@@ -227,60 +236,50 @@ export function isSimulationCommand(type: string, urn: string): boolean {
     );
 }
 
-/** `*` matches any run of characters, `?` one character; the rest is literal. */
-export function globMatches(pattern: string, text: string): boolean {
-    const regex = pattern
-        .split("")
-        .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
-        .join("");
-    return new RegExp(`^${regex}$`).test(text);
-}
-
-/** The stack tag that marks a stack as production, whatever its name. */
-export const productionTag = "calico-ad:production";
-
-/**
- * Why the stack counts as production (the tag, or the first name pattern it matches), or
- * undefined when it does not.
- */
-export function productionReason(
-    stack: string,
-    patterns: readonly string[],
-    tags: ReadonlyMap<string, string>,
-): string | undefined {
-    if (tags.get(productionTag) === "true") {
-        return `it is tagged ${productionTag}=true`;
-    }
-    const pattern = patterns.find((p) => globMatches(p, stack));
-    return pattern === undefined ? undefined : `its name matches "${pattern}"`;
-}
-
-/** Policy config of the simulation rule. */
-export interface SimulationPolicyConfig {
-    /** Stack name patterns (`*` and `?`) that count as production. */
-    readonly productionStacks: readonly string[];
-    /** Explicitly allow simulations on production stacks. */
+/** Policy config of the simulation rule: the production patterns and the explicit opt-in. */
+export interface SimulationPolicyConfig extends ProductionPatterns {
+    /** Explicitly allow simulations on production targets. */
     readonly allowSimulationInProduction: boolean;
 }
 
 export const defaultSimulationPolicyConfig: SimulationPolicyConfig = {
-    productionStacks: ["prod*"],
+    ...defaultProductionPatterns,
     allowSimulationInProduction: false,
 };
 
-/** Why this resource may not exist in this stack, or undefined when it may. */
+/** The kube context a simulation Command passes to kubectl (empty: the current one). */
+export function simulationKubeContext(props: unknown): string | undefined {
+    const context = (props as { environment?: { KUBE_CONTEXT?: unknown } } | undefined)?.environment
+        ?.KUBE_CONTEXT;
+    return typeof context === "string" && context !== "" ? context : undefined;
+}
+
+/**
+ * Why this resource may not exist in this stack, or undefined when it may. The kube context is
+ * the Command's KUBE_CONTEXT, or the kubeconfig's current one when it has none.
+ */
 export function simulationProblem(
-    resource: { readonly type: string; readonly urn: string },
+    resource: { readonly type: string; readonly urn: string; readonly props?: unknown },
     config: SimulationPolicyConfig,
     tags: ReadonlyMap<string, string>,
+    kubeContexts?: KubeContexts,
 ): string | undefined {
     if (!isSimulationCommand(resource.type, resource.urn) || config.allowSimulationInProduction) {
         return undefined;
     }
     const { stack, name } = parseUrn(resource.urn);
-    const production = productionReason(stack, config.productionStacks, tags);
+    const kubeContext = simulationKubeContext(resource.props) ?? kubeContexts?.current;
+    const production = productionReason(
+        {
+            stack,
+            stackTags: tags,
+            kubeContext,
+            cluster: kubeContext === undefined ? undefined : kubeContexts?.clusters[kubeContext],
+        },
+        config,
+    );
     if (production === undefined) {
         return undefined;
     }
-    return `the attack simulation "${name}" would run in stack "${stack}", which is production because ${production}; turn the simulation off for this stack, or set allowSimulationInProduction in the policy pack config if it is intended`;
+    return `the attack simulation ${quote(name)} would run in stack ${quote(stack)}, which is production because ${production}; turn the simulation off for this stack, or set allowSimulationInProduction in the policy pack config if it is intended`;
 }

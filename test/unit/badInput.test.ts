@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { quote } from "../../common/quote";
-import { readKubeContexts } from "../../config/kubeconfig";
+import { readKubeContexts } from "../../common/kubeconfig";
 import { ConfigError, parseSettings, SettingsEnvironment } from "../../config/settings";
 import { rawConfig } from "../helpers";
 
@@ -217,6 +217,7 @@ describe("values in messages cannot forge lines", () => {
 describe("a kube context that is not in the kubeconfig", () => {
     const contexts = {
         names: ["kind-dev", "prod-east"],
+        clusters: { "kind-dev": "kind-dev", "prod-east": "eks-prod-east" },
         current: "kind-dev",
         files: ["/k/config"],
     };
