@@ -14,6 +14,7 @@ import {
     probesPerSecond,
 } from "../scan/arithmetic";
 import { configKey } from "../catalog/configKeys";
+import { dnsLabelPattern, dnsSubdomainPattern } from "./values";
 import { prototypeKeys, quote } from "../common/quote";
 
 /** The port-scan simulation, validated. */
@@ -390,9 +391,6 @@ class FieldReader {
         return this.optional(name, problemOf);
     }
 }
-
-const dnsLabelPattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const dnsSubdomainPattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** Namespaces are DNS labels (RFC 1123). */
 export function namespaceProblem(name: string): string | undefined {

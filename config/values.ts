@@ -26,7 +26,9 @@ export function clusterNameProblem(name: string): string | undefined {
 }
 
 const dnsLabel = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
-const dnsSubdomainPattern = new RegExp(`^${dnsLabel}(\\.${dnsLabel})*$`);
+/** RFC 1123 labels (namespaces) and subdomains (most other object names), as Kubernetes has them. */
+export const dnsLabelPattern = new RegExp(`^${dnsLabel}$`);
+export const dnsSubdomainPattern = new RegExp(`^${dnsLabel}(\\.${dnsLabel})*$`);
 
 /** Kubernetes object names (Secrets, Pods, Namespaces are DNS subdomains or labels). */
 export function dnsSubdomainProblem(name: string): string | undefined {

@@ -4,6 +4,7 @@
  * They re-check what `config/settings.ts` already validates, from the catalog data alone, so
  * edited state or a program that bypassed validation is still caught.
  */
+import { renderEnvValue } from "../catalog/envValues";
 import { envVarCatalog, EnvVar, reservedEnvVars } from "../catalog/envVars";
 import { manifestConstants } from "../catalog/eras";
 import {
@@ -12,6 +13,7 @@ import {
     productionReason,
 } from "../common/production";
 import { quote } from "../common/quote";
+import { parseImageReference } from "../common/imageReference";
 import { KubeContexts } from "../common/kubeconfig";
 
 export { globMatches, productionTag } from "../common/production";
@@ -60,26 +62,27 @@ export function isAdDeployment(deployment: DeploymentProps): boolean {
     );
 }
 
-const digestPattern = /@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-fA-F0-9]{32,}$/;
 /** A release tag: `v3.12.0`, `3.12`, `v3.12.0-1`; a bare major such as `3` still floats. */
 const versionTagPattern = /^v?\d+\.\d+(?:\.\d+)*(?:[-+._][0-9A-Za-z.-]+)?$/;
 
 /** Why `image` is not pinned to a release, or undefined when it is (version tag or digest). */
 export function imagePinProblem(image: string): string | undefined {
-    if (digestPattern.test(image)) {
+    const reference = parseImageReference(image);
+    const pin = "pin a release tag such as :v3.12.0 or a digest (@sha256:...)";
+    if (!reference) {
+        return `image ${quote(image)} is not a valid image reference; ${pin}`;
+    }
+    if (reference.digest) {
         return undefined;
     }
-    const lastSegment = image.slice(image.lastIndexOf("/") + 1);
-    const colon = lastSegment.lastIndexOf(":");
-    if (colon < 0) {
-        return `image "${image}" has no tag, so it runs whatever "latest" is at pull time; pin a release tag such as :v3.12.0 or a digest (@sha256:...)`;
+    if (reference.tag === undefined) {
+        return `image ${quote(image)} has no tag, so it runs whatever "latest" is at pull time; ${pin}`;
     }
-    const tag = lastSegment.slice(colon + 1);
-    if (tag === "latest") {
-        return `image "${image}" uses the moving tag "latest"; pin a release tag such as :v3.12.0 or a digest (@sha256:...)`;
+    if (reference.tag === "latest") {
+        return `image ${quote(image)} uses the moving tag "latest"; ${pin}`;
     }
-    if (!versionTagPattern.test(tag)) {
-        return `image "${image}" uses tag "${tag}", which is not a version; pin a release tag such as :v3.12.0 or a digest (@sha256:...)`;
+    if (!versionTagPattern.test(reference.tag)) {
+        return `image ${quote(image)} uses tag ${quote(reference.tag)}, which is not a version; ${pin}`;
     }
     return undefined;
 }
@@ -139,40 +142,13 @@ export function literalCredentialProblems(deployment: DeploymentProps): string[]
     );
 }
 
-/** Why `value` is outside what the catalog allows for `envVar`, or undefined when inside. */
+/**
+ * Why `value` is outside what the catalog allows for `envVar`, or undefined when inside: the
+ * same check stack config validation runs (`renderEnvValue`), on the rendered string.
+ */
 export function catalogValueProblem(envVar: EnvVar, value: string): string | undefined {
-    switch (envVar.type) {
-        case "integer":
-        case "number": {
-            const n = value.trim() === "" ? NaN : Number(value);
-            const kind = envVar.type === "integer" ? "an integer" : "a number";
-            if (!Number.isFinite(n) || (envVar.type === "integer" && !Number.isInteger(n))) {
-                return `"${value}" is not ${kind}; the catalog allows ${kind} from ${envVar.min} to ${envVar.max}`;
-            }
-            if (
-                (envVar.min !== undefined && n < envVar.min) ||
-                (envVar.max !== undefined && n > envVar.max)
-            ) {
-                return `${value} is outside the catalog's range ${envVar.min} to ${envVar.max}`;
-            }
-            return undefined;
-        }
-        case "boolean":
-            return /^(true|false)$/i.test(value)
-                ? undefined
-                : `"${value}" is not a boolean; the catalog allows True or False`;
-        case "duration":
-            return /^\d+(ms|s|m|h)$/.test(value)
-                ? undefined
-                : `"${value}" is not a duration such as 20s, 2m or 1h`;
-        case "fieldList": {
-            const fields = value.split(",").map((f) => f.trim());
-            const unknown = fields.filter((f) => !envVar.fields?.includes(f));
-            return fields.length > 0 && unknown.length === 0
-                ? undefined
-                : `"${value}" has fields the catalog does not allow (${unknown.join(", ") || "none given"}); allowed: ${envVar.fields?.join(", ")}`;
-        }
-    }
+    const rendered = renderEnvValue(envVar, value);
+    return "problem" in rendered ? rendered.problem : undefined;
 }
 
 /**
