@@ -9,6 +9,7 @@ import {
     eraSpans,
     ElasticsearchAccess,
     elasticsearchAccess,
+    globalAlertConstants,
     JobsSecurityContext,
     manifestSteps,
 } from "./eras";
@@ -60,6 +61,11 @@ export function detectorsOf(v: CalicoVersion): string[] | undefined {
     return (
         release && detectorCatalog.filter((d) => release.detectors.includes(d.id)).map((d) => d.id)
     );
+}
+
+/** `tigera.io.detector.<id-with-dashes>`: the only GlobalAlert names the Calico API server accepts. */
+export function globalAlertName(detectorId: string): string {
+    return `${globalAlertConstants.namePrefix}${detectorId.replace(/_/g, "-")}`;
 }
 
 export function findDetector(id: string): Detector | undefined {
