@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { z } from "zod";
 
 /** The contexts on offer, or why none could be read. */
 export interface KubeContexts {
@@ -26,34 +27,45 @@ export function kubeconfigFiles(env: NodeJS.ProcessEnv = process.env): string[] 
     return fromEnv.length > 0 ? fromEnv : [path.join(env.HOME ?? os.homedir(), ".kube", "config")];
 }
 
-/** Context names, their clusters and current-context of kubeconfig text; throws when not YAML. */
+/**
+ * The parts of a kubeconfig read here. Loaded with the YAML failsafe schema, every scalar is a
+ * string; other fields (clusters, users, credentials) are passed over, never kept.
+ */
+const kubeconfigSchema = z.looseObject({
+    "current-context": z.string().optional(),
+    contexts: z
+        .array(
+            z.looseObject({
+                name: z.string(),
+                context: z.looseObject({ cluster: z.string().optional() }).optional(),
+            }),
+        )
+        .optional(),
+});
+
+/** Context names, their clusters and current-context of kubeconfig text; throws when unusable. */
 export function contextsOf(text: string): {
     names: string[];
     clusters: Record<string, string>;
     current?: string;
 } {
-    const parsed = yaml.load(text, { schema: yaml.FAILSAFE_SCHEMA }) as {
-        contexts?: unknown;
-        "current-context"?: unknown;
-    } | null;
-    const contexts = Array.isArray(parsed?.contexts) ? parsed.contexts : [];
+    const parsed = kubeconfigSchema.safeParse(
+        yaml.load(text, { schema: yaml.FAILSAFE_SCHEMA }) ?? {},
+    );
+    if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new Error(`${issue.path.join(".") || "the document"}: ${issue.message}`);
+    }
     const names: string[] = [];
     const clusters: Record<string, string> = {};
-    for (const entry of contexts as { name?: unknown; context?: { cluster?: unknown } }[]) {
-        if (typeof entry?.name !== "string") {
-            continue;
-        }
+    for (const entry of parsed.data.contexts ?? []) {
         names.push(entry.name);
-        if (typeof entry.context?.cluster === "string") {
+        if (entry.context?.cluster !== undefined) {
             clusters[entry.name] = entry.context.cluster;
         }
     }
-    const current = parsed?.["current-context"];
-    return {
-        names,
-        clusters,
-        current: typeof current === "string" && current !== "" ? current : undefined,
-    };
+    const current = parsed.data["current-context"];
+    return { names, clusters, current: current === "" ? undefined : current };
 }
 
 /** Reads the contexts of every kubeconfig file that exists; the first current-context wins. */
@@ -85,7 +97,7 @@ export function readKubeContexts(env: NodeJS.ProcessEnv = process.env): KubeCont
                 names,
                 clusters,
                 files,
-                unreadable: `${file} is not valid YAML (${(error as Error).message.split("\n")[0]})`,
+                unreadable: `${file} is not a kubeconfig (${(error as Error).message.split("\n")[0]})`,
             };
         }
     }

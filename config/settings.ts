@@ -663,8 +663,8 @@ class ConfigReader {
     private readonly ignored = new Set<string>();
 
     private shownValue(name: string): unknown {
-        const value = this.value(name) ?? "";
-        return findKey(name) && "shape" in findKey(name)! ? this.json(name) : value;
+        const key = findKey(name);
+        return key && "shape" in key ? this.json(name) : (this.value(name) ?? "");
     }
 
     /** A required or defaulted string; empty counts as unset. */

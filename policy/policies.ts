@@ -2,16 +2,21 @@
  * The calico-ad policies: guardrails checked on every preview and update of a stack run with
  * `--policy-pack policy`. The rules themselves are pure functions in `validators.ts`.
  */
-import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import {
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+} from "@pulumi/policy";
+import { z } from "zod";
 import { KubeContexts, readKubeContexts } from "../common/kubeconfig";
 import {
     catalogRangeProblems,
-    defaultSimulationPolicyConfig,
     DeploymentProps,
     isAdDeployment,
     literalCredentialProblems,
     simulationProblem,
-    SimulationPolicyConfig,
+    simulationPolicyConfigSchema,
     unpinnedImageProblems,
 } from "./validators";
 
@@ -72,32 +77,14 @@ export const noSimulationInProduction: ResourceValidationPolicy = {
         "Turn the simulation off for this stack, or set allowSimulationInProduction: true in the policy pack config.",
     enforcementLevel: "mandatory",
     configSchema: {
-        properties: {
-            productionStacks: {
-                type: "array",
-                items: { type: "string" },
-                default: [...defaultSimulationPolicyConfig.productionStacks],
-                description: "Stack name patterns (* and ?) that count as production",
-            },
-            protectedContexts: {
-                type: "array",
-                items: { type: "string" },
-                default: [...defaultSimulationPolicyConfig.protectedContexts],
-                description:
-                    "kube context and kubeconfig cluster name patterns (* and ?) that count as production",
-            },
-            allowSimulationInProduction: {
-                type: "boolean",
-                default: defaultSimulationPolicyConfig.allowSimulationInProduction,
-                description: "Allow attack simulations on production stacks",
-            },
-        },
+        properties: (
+            z.toJSONSchema(simulationPolicyConfigSchema, { io: "input" }) as {
+                properties: PolicyConfigSchema["properties"];
+            }
+        ).properties,
     },
     validateResource: (args, reportViolation) => {
-        const config = {
-            ...defaultSimulationPolicyConfig,
-            ...args.getConfig<Partial<SimulationPolicyConfig>>(),
-        };
+        const config = simulationPolicyConfigSchema.parse(args.getConfig());
         kubeContexts ??= readKubeContexts();
         const problem = simulationProblem(args, config, args.stackTags, kubeContexts);
         if (problem) {

@@ -7,11 +7,8 @@
 import { renderEnvValue } from "../catalog/envValues";
 import { envVarCatalog, EnvVar, reservedEnvVars } from "../catalog/envVars";
 import { manifestConstants } from "../catalog/eras";
-import {
-    defaultProductionPatterns,
-    ProductionPatterns,
-    productionReason,
-} from "../common/production";
+import { z } from "zod";
+import { defaultProductionPatterns, productionReason } from "../common/production";
 import { quote } from "../common/quote";
 import { parseImageReference } from "../common/imageReference";
 import { KubeContexts } from "../common/kubeconfig";
@@ -212,16 +209,31 @@ export function isSimulationCommand(type: string, urn: string): boolean {
     );
 }
 
-/** Policy config of the simulation rule: the production patterns and the explicit opt-in. */
-export interface SimulationPolicyConfig extends ProductionPatterns {
-    /** Explicitly allow simulations on production targets. */
-    readonly allowSimulationInProduction: boolean;
-}
+/**
+ * Policy config of the simulation rule: the production patterns and the explicit opt-in. One
+ * schema yields the type, the defaults and the JSON schema the policy pack declares.
+ */
+export const simulationPolicyConfigSchema = z.object({
+    productionStacks: z
+        .array(z.string())
+        .default([...defaultProductionPatterns.productionStacks])
+        .describe("Stack name patterns (* and ?) that count as production"),
+    protectedContexts: z
+        .array(z.string())
+        .default([...defaultProductionPatterns.protectedContexts])
+        .describe(
+            "kube context and kubeconfig cluster name patterns (* and ?) that count as production",
+        ),
+    allowSimulationInProduction: z
+        .boolean()
+        .default(false)
+        .describe("Allow attack simulations on production targets"),
+});
 
-export const defaultSimulationPolicyConfig: SimulationPolicyConfig = {
-    ...defaultProductionPatterns,
-    allowSimulationInProduction: false,
-};
+export type SimulationPolicyConfig = z.infer<typeof simulationPolicyConfigSchema>;
+
+export const defaultSimulationPolicyConfig: SimulationPolicyConfig =
+    simulationPolicyConfigSchema.parse({});
 
 /** The kube context a simulation Command passes to kubectl (empty: the current one). */
 export function simulationKubeContext(props: unknown): string | undefined {

@@ -261,6 +261,12 @@ describe("a kube context that is not in the kubeconfig", () => {
         const read = readKubeContexts({ KUBECONFIG: [first, second].join(path.delimiter) });
         assert.deepEqual(read.names, ["one", "two"]);
         assert.equal(read.current, "one");
+        const broken = path.join(dir, "c");
+        fs.writeFileSync(broken, "contexts: not-a-list\n");
+        assert.match(
+            readKubeContexts({ KUBECONFIG: broken }).unreadable ?? "",
+            /c is not a kubeconfig \(contexts: /,
+        );
         const missing = readKubeContexts({ KUBECONFIG: path.join(dir, "none") });
         assert.match(missing.unreadable ?? "", /no kubeconfig file exists/);
         assert.match(

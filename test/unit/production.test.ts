@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { KubeContexts } from "../../common/kubeconfig";
-import { productionReason } from "../../common/production";
+import { defaultProductionPatterns, productionReason } from "../../common/production";
 import { ConfigError, parseSettings } from "../../config/settings";
+import { noSimulationInProduction } from "../../policy/policies";
 import { simulationProblem, defaultSimulationPolicyConfig } from "../../policy/validators";
 import { rawConfig } from "../helpers";
 
@@ -107,5 +108,20 @@ describe("the policy pack applies the same rule", () => {
                 kubeconfig,
             )?.includes(reason),
         );
+    });
+});
+
+describe("the policy's config schema", () => {
+    it("is generated from the zod schema the rule parses its config with, defaults included", () => {
+        const properties = noSimulationInProduction.configSchema?.properties ?? {};
+        assert.deepEqual(properties.protectedContexts, {
+            type: "array",
+            items: { type: "string" },
+            default: defaultProductionPatterns.protectedContexts,
+            description:
+                "kube context and kubeconfig cluster name patterns (* and ?) that count as production",
+        });
+        assert.equal(properties.allowSimulationInProduction.type, "boolean");
+        assert.deepEqual(properties.productionStacks.default, ["prod*"]);
     });
 });
