@@ -131,6 +131,13 @@ const guardianTarget = {
  * and management clusters reach it directly, through the ES gateway from 3.9 (operator v1.21).
  * Upstream's 3.9 and 3.10 manifests lagged the gateway move (missing ELASTIC_HOST, old CA secret;
  * fixed upstream by #3590, #3593, #3677), so both switch at 3.9 here.
+ *
+ * Checked per patch release as far as evidence exists: tigera/docs has no releases.json before
+ * 3.14, so the operator of each manifest-era release comes from tigera/operator
+ * `config/enterprise_versions.yml` at each tag. Every 3.8.x operator (v1.19.0, v1.20.0 to
+ * v1.20.9, titled v3.8.0 and v3.8.1) lacks `pkg/render/logstorage/esgateway`; v1.21.0 (v3.9.0)
+ * is the first with it, and v1.21.4 (v3.9.1) keeps it. So the gateway boundary is 3.9.0 for
+ * every patch release.
  */
 export const elasticsearchAccess: Record<ClusterType, Steps<ElasticsearchAccess>> = {
     standalone: [
@@ -189,12 +196,22 @@ export const manifestSteps: {
         { since: "3.5.0", value: { allowPrivilegeEscalation: false } },
         { since: "3.7.0", value: { privileged: true, allowPrivilegeEscalation: true } },
     ],
-    /** Host directory where trained models persist across pod restarts. */
+    /**
+     * Host directory where trained models persist across pod restarts. Judgement call: the change
+     * (0a5559fcff, 2021-08-18) landed after 3.9.0 (operator v1.21.0, 2021-08-15) and before
+     * 3.10.0 (v1.22.0, 2021-09-24); 3.9.1 (v1.21.4, 2021-10-07) may have carried it too, but its
+     * manifest is not public, so 3.9.x keeps the old path.
+     */
     modelsHostPath: [
         { since: "3.5.0", value: "/var/log/calico" },
         { since: "3.10.0", value: "/var/log/calico/anomaly_detection_jobs" },
     ],
-    /** The job's HTTP API (`AD_NEED_API`) and the /ad/ping probes arrived together in 3.10. */
+    /**
+     * The job's HTTP API (`AD_NEED_API`) and the /ad/ping probes arrived together in 3.10
+     * (1c1700aedb, 2021-09-15, nine days before operator v1.22.0 = 3.10.0). Judgement call as
+     * for the host path: 3.9.1 shipped later but its manifest is not public; 3.9.x stays without
+     * probes, which is safe (no probe can fail a job that has no HTTP API).
+     */
     httpApi: [
         { since: "3.5.0", value: false },
         { since: "3.10.0", value: true },

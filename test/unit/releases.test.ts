@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { detectorsOf } from "../../catalog/lookup";
+import { detectorsOf, manifestProfile } from "../../catalog/lookup";
 import { globalAlertReleases, releasesOffering } from "../../catalog/releases";
 import { version } from "../../catalog/versions";
 
@@ -100,5 +100,41 @@ describe("detectors per GlobalAlert-era patch release", () => {
         assert.equal(releasesOffering("ip_sweep"), "3.13.0 to 3.14.4");
         assert.equal(releasesOffering("dns_tunnel"), "3.15.0 to 3.17.4");
         assert.equal(releasesOffering("time_series_l7"), "");
+    });
+});
+
+describe("manifest-era boundaries per patch release", () => {
+    it("uses the ES gateway from 3.9.0 on, as the operator each release shipped does (v1.21.0+)", () => {
+        for (const release of ["3.8.0", "3.8.1"]) {
+            const access = manifestProfile(version(release), "standalone").elasticsearch;
+            assert.equal(access.caSecretName, "tigera-secure-es-http-certs-public", release);
+            assert.equal(access.elasticHost, undefined, release);
+        }
+        for (const release of ["3.9.0", "3.9.1", "3.10.0"]) {
+            const access = manifestProfile(version(release), "standalone").elasticsearch;
+            assert.equal(
+                access.caSecretName,
+                "tigera-secure-es-gateway-http-certs-public",
+                release,
+            );
+            assert.equal(
+                access.elasticHost,
+                "tigera-secure-es-gateway-http.tigera-elasticsearch.svc",
+            );
+            assert.equal(access.target.port, 5554, release);
+        }
+    });
+
+    it("keeps the old host path and no probes through 3.9.x, the new ones from 3.10.0", () => {
+        assert.equal(manifestProfile(version("3.9.1"), "managed").httpApi, false);
+        assert.equal(
+            manifestProfile(version("3.9.1"), "managed").modelsHostPath,
+            "/var/log/calico",
+        );
+        assert.equal(manifestProfile(version("3.10.0"), "managed").httpApi, true);
+        assert.equal(
+            manifestProfile(version("3.10.0"), "managed").modelsHostPath,
+            "/var/log/calico/anomaly_detection_jobs",
+        );
     });
 });
