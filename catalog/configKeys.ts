@@ -33,8 +33,10 @@ export interface StructuredKey {
 
 export const configKey = (name: string): string => `${projectName}:${name}`;
 
-/** The GlobalAlert `period` range; the operator's templates use 15m. */
+/** The GlobalAlert `period` range in seconds; the operator's templates use 15m. */
 export const detectorPeriodRange = { min: 60, max: 86400, shown: "1m to 24h" } as const;
+/** GlobalAlert `severity`, as the Calico API server validates it. */
+export const detectorSeverityRange = { min: 1, max: 100 } as const;
 
 export const scalarKeys: readonly ScalarKey[] = [
     {
@@ -139,10 +141,9 @@ export const scalarKeys: readonly ScalarKey[] = [
         name: "detectorSeverity",
         type: "integer",
         default: globalAlertConstants.defaultSeverity,
-        min: 1,
-        max: 100,
+        ...detectorSeverityRange,
         scope: "globalAlert",
-        description: "GlobalAlert era: severity of the alerts, 1 to 100",
+        description: `GlobalAlert era: severity of the alerts, ${detectorSeverityRange.min} to ${detectorSeverityRange.max}`,
     },
 ];
 

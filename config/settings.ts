@@ -6,12 +6,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
     configKey,
+    detectorPeriodRange,
+    detectorSeverityRange,
     findKey,
     KeyScope,
     maxCollectionSize,
     maxStructuredValueLength,
     projectName,
-    ScalarKey,
     scalarKeys,
     structuredKeys,
 } from "../catalog/configKeys";
@@ -551,17 +552,19 @@ function globalAlertEra(
         return `${key}: ${quote(id)} is not a detector ID${nearestSuggestion(id, available)}; detectors of ${known?.name}: ${available.join(", ")}`;
     }) ?? ["port_scan"];
 
-    const periodKey = scalarKey("detectorPeriod");
     const period = reader.string("detectorPeriod") ?? globalAlertConstants.defaultPeriod;
     const seconds = durationSeconds(period);
-    if (seconds === undefined || seconds < periodKey.min! || seconds > periodKey.max!) {
+    if (
+        seconds === undefined ||
+        seconds < detectorPeriodRange.min ||
+        seconds > detectorPeriodRange.max
+    ) {
         problems.push(
-            `${configKey("detectorPeriod")}: ${quote(period)} is not allowed; allowed: a duration from 1m to 24h such as 5m, 15m or 1h`,
+            `${configKey("detectorPeriod")}: ${quote(period)} is not allowed; allowed: a duration from ${detectorPeriodRange.shown} such as 5m, 15m or 1h`,
         );
     }
-    const severityKey = scalarKey("detectorSeverity");
     const severity =
-        reader.integer("detectorSeverity", severityKey.min!, severityKey.max!) ??
+        reader.integer("detectorSeverity", detectorSeverityRange.min, detectorSeverityRange.max) ??
         globalAlertConstants.defaultSeverity;
 
     if (!known || !available) {
@@ -575,14 +578,6 @@ function globalAlertEra(
         detectorSeverity: severity,
         portScanThreshold: globalAlertConstants.fixedPortScanThreshold,
     };
-}
-
-function scalarKey(name: string): ScalarKey {
-    const key = scalarKeys.find((k) => k.name === name);
-    if (!key) {
-        throw new Error(`catalog error: no scalar key ${name}`);
-    }
-    return key;
 }
 
 /** Why each era refuses the keys of the other, in the words users need. */
