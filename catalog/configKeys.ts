@@ -4,7 +4,7 @@
  * reference (`npm run docs` writes both; a unit test checks they are fresh).
  */
 import { defaultProductionPatterns } from "../common/production";
-import { Era, globalAlertConstants, manifestConstants } from "./eras";
+import { clusterTypes, Era, globalAlertConstants, manifestConstants } from "./eras";
 
 export const projectName = "calico-ad";
 
@@ -50,7 +50,7 @@ export const scalarKeys: readonly ScalarKey[] = [
         name: "clusterType",
         type: "string",
         scope: "all",
-        description: "managed, management or standalone",
+        description: `${clusterTypes.slice(0, -1).join(", ")} or ${clusterTypes[clusterTypes.length - 1]}`,
     },
     {
         name: "product",
@@ -166,7 +166,7 @@ export const structuredKeys: readonly StructuredKey[] = [
         name: "detectors",
         shape: "list",
         scope: "globalAlert",
-        description: "GlobalAlert era: list of detector IDs to enable; unset enables port_scan",
+        description: `GlobalAlert era: list of detector IDs to enable; unset enables ${globalAlertConstants.defaultDetectors.join(", ")}`,
     },
     {
         name: "simulation",

@@ -248,6 +248,8 @@ export const globalAlertConstants = {
     namePrefix: "tigera.io.detector.",
     defaultPeriod: "15m",
     defaultSeverity: 100,
+    /** Detectors enabled when the stack names none: the workshop's port scan. */
+    defaultDetectors: ["port_scan"],
     /** The operator's detector templates use this port-scan threshold; it cannot be changed. */
     fixedPortScanThreshold: 500,
 } as const;

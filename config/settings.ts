@@ -550,7 +550,7 @@ function globalAlertEra(
             return `${key}: ${quote(id)} is not a detector of ${known?.name}${offered ? ` (offered in ${offered})` : ""}; detectors of this release: ${available.join(", ")}`;
         }
         return `${key}: ${quote(id)} is not a detector ID${nearestSuggestion(id, available)}; detectors of ${known?.name}: ${available.join(", ")}`;
-    }) ?? ["port_scan"];
+    }) ?? [...globalAlertConstants.defaultDetectors];
 
     const period = reader.string("detectorPeriod") ?? globalAlertConstants.defaultPeriod;
     const seconds = durationSeconds(period);
