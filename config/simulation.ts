@@ -472,8 +472,18 @@ export function parsePortRange(text: string): PortRange | undefined {
     return first <= last && last <= 65535 ? { first, last } : undefined;
 }
 
-/** Private ranges a sweep may target: RFC 1918 and the shared range some CNIs use for pods. */
-const privateRanges = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"];
+/**
+ * Ranges a sweep may target, none routed on the public internet: RFC 1918, the shared range some
+ * CNIs use for pods (RFC 6598) and the benchmarking range (RFC 2544), which lab clusters and
+ * calico-ad's own tests use for pods.
+ */
+const privateRanges = [
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+    "198.18.0.0/15",
+];
 
 /** A canonical private IPv4 CIDR and its size, or the problem as text. */
 export function parseCidr(text: string): { text: string; addresses: number } | string {

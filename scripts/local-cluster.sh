@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # scripts/local-cluster.sh: a local, apiserver-only Kubernetes "cluster" for tests:
-# etcd + kube-apiserver (built by scripts/toolchain.sh) on 127.0.0.1 only, with
-# the Calico Enterprise stand-in fixtures of test/fixtures/cluster/ applied.
+# etcd + kube-apiserver (built by scripts/toolchain.sh) on 127.0.0.1 only, serving
+# projectcalico.org/v3 NetworkPolicy, Tier and GlobalNetworkPolicy from the real
+# Calico Open Source CRDs ($CALICO_AD_CALICO_CRDS_ARCHIVE in $CALICO_AD_VENDOR_DIR,
+# sha256-checked), with the Calico Enterprise stand-in fixtures of
+# test/fixtures/cluster/ applied (GlobalAlert CRD, namespaces, secrets, IDS).
 #
 #   scripts/local-cluster.sh start     start etcd + kube-apiserver (idempotent), wait
 #                                      for /readyz, write the kubeconfig, apply fixtures
@@ -170,19 +173,34 @@ start_apiserver() {
 
 kc() { kubectl --kubeconfig "$KUBECONFIG_FILE" --context "$CONTEXT" "$@"; }
 
+# The real Calico Open Source CRDs, unpacked from the vendored archive into the state dir.
+calico_crds() {
+  local archive="${CALICO_AD_VENDOR_DIR}/${CALICO_AD_CALICO_CRDS_ARCHIVE}" dest="$DIR/calico-crds"
+  [ -f "$archive" ] || die "missing $archive (the Calico CRDs; set CALICO_AD_VENDOR_DIR to the directory with the vendored sources)"
+  echo "${CALICO_AD_CALICO_CRDS_SHA256}  ${archive}" | sha256sum -c --quiet - >&2 \
+    || die "sha256 of $archive is not ${CALICO_AD_CALICO_CRDS_SHA256}: refusing to use it"
+  rm -rf "$dest"; mkdir -p "$dest"
+  tar -xzf "$archive" -C "$dest" --strip-components=4 --wildcards '*/api/config/crd/*.yaml'
+  echo "$dest"
+}
+
 apply_fixtures() {
   need_bin kubectl
   api_ready || die "the local cluster is not running: scripts/local-cluster.sh start"
-  local t0; t0=$(date +%s)
-  log "applying fixtures from ${FIXTURES} with $(command -v kubectl)"
+  local t0 crd_dir; t0=$(date +%s)
+  crd_dir="$(calico_crds)"
+  log "applying the Calico Open Source CRDs from ${CALICO_AD_CALICO_CRDS_ARCHIVE} and the fixtures from ${FIXTURES} with $(command -v kubectl)"
   # CRDs first and wait until they are served, then everything else in file order
   # (namespaces before the objects in them).
-  local crds=() rest=() f
+  local crds=(-f "$crd_dir") rest=() f
   for f in "$FIXTURES"/*.yaml; do
     case "$(basename "$f")" in 00-crd-*) crds+=(-f "$f") ;; *) rest+=(-f "$f") ;; esac
   done
-  kc apply "${crds[@]}"
-  kc wait --for condition=established --timeout=60s crd -l calico-ad.test/stand-in=true
+  # Server-side: the real CRDs are too large for the last-applied annotation.
+  kc apply --server-side --force-conflicts "${crds[@]}"
+  kc wait --for condition=established --timeout=60s crd \
+    networkpolicies.projectcalico.org tiers.projectcalico.org globalnetworkpolicies.projectcalico.org \
+    globalalerts.projectcalico.org
   kc apply "${rest[@]}"
   log "fixtures applied in $(elapsed "$t0")s"
 }

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: lint, format and type checks, workflow lint, then unit tests
-# (Pulumi mocks), end-to-end tests (real Pulumi engine against the local kube-apiserver) and
-# simulation tests (real nmap between network namespaces; needs root) in one test run.
+# (Pulumi mocks), end-to-end tests (real Pulumi engine against a local kube-apiserver) and
+# simulation tests (real nmap between network namespaces; needs root) in one test run. Before the
+# tests, every benchmark runs once, so that a benchmark that no longer runs fails the suite.
+#
+# The tests get a local cluster of their own (state in $CALICO_AD_CACHE/test-cluster, other ports
+# than the demo's), started empty and deleted afterwards, so a stack that ./scripts/demo.sh left
+# deployed never meets them.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 started=$SECONDS
@@ -15,21 +20,27 @@ npm run --silent lint
 npm run --silent format:check
 npm run --silent build
 bash scripts/lint-workflows.sh
-shellcheck scan/*.sh
+shellcheck -x scripts/*.sh .ci/run scan/*.sh
 
 step "toolchain"
 bash scripts/toolchain.sh
+export CALICO_AD_CLUSTER_DIR="${CALICO_AD_TEST_CLUSTER_DIR:-${CALICO_AD_CACHE:-$HOME/.cache/calico-ad}/test-cluster}"
+export CALICO_AD_ETCD_CLIENT_PORT="${CALICO_AD_TEST_ETCD_CLIENT_PORT:-23890}"
+export CALICO_AD_ETCD_PEER_PORT="${CALICO_AD_TEST_ETCD_PEER_PORT:-23900}"
+export CALICO_AD_APISERVER_PORT="${CALICO_AD_TEST_APISERVER_PORT:-16543}"
 # shellcheck source=scripts/env.sh
 source scripts/env.sh
 
-step "local API server"
-if bash scripts/local-cluster.sh status >/dev/null 2>&1; then
-  echo "already running; leaving it running afterwards"
-else
-  trap 'bash scripts/local-cluster.sh stop' EXIT
-fi
+step "local API server for the tests (${CALICO_AD_CLUSTER_DIR})"
+bash scripts/local-cluster.sh clean
+trap 'bash scripts/local-cluster.sh clean' EXIT
 bash scripts/local-cluster.sh start
 eval "$(bash scripts/local-cluster.sh env)"
+
+step "benchmarks, each run once as committed"
+BENCH_RUNS=1 npm run --silent bench:engine
+npm run --silent bench:scan
+BENCH_RUNS=1 npm run --silent bench:preview
 
 step "unit, end-to-end and simulation tests"
 # Missing tools must fail the run here, not skip the tests that need them.

@@ -3,19 +3,28 @@
 #
 #   bash scripts/toolchain.sh            # then: source scripts/env.sh
 #
-# Provides, built with plain `go` from the Go module proxy (no binary downloads):
-#   pulumi v$CALICO_AD_PULUMI_VERSION and pulumi-language-nodejs (same bin dir;
-#     the language host is calico-ad's own, tools/language-host: the upstream
-#     one is a never-tagged module the module proxy does not serve)
-#   pulumi-resource-kubernetes v$CALICO_AD_K8S_PROVIDER_VERSION, installed as
-#     plugin "resource kubernetes" into $PULUMI_HOME (outside the checkout)
+# Provides, built with plain `go` (no binary downloads):
+#   pulumi v$CALICO_AD_PULUMI_VERSION (wrapper module tools/pulumi) and upstream's
+#     pulumi-language-nodejs v$CALICO_AD_PULUMI_VERSION beside it, built from the
+#     vendored archive $CALICO_AD_LANGUAGE_HOST_ARCHIVE
+#   pulumi-resource-kubernetes v$CALICO_AD_K8S_PROVIDER_VERSION (tools/kubernetes-provider)
+#     and pulumi-resource-command v$CALICO_AD_COMMAND_PROVIDER_VERSION (vendored archive
+#     $CALICO_AD_COMMAND_ARCHIVE), installed as plugins into $PULUMI_HOME
 #   kube-apiserver v$CALICO_AD_KUBERNETES_VERSION and etcd (+ kubectl when the
-#     machine has no working one)
-# from the wrapper modules under tools/ (go.mod/go.sum and our own Go code only).
+#     machine has no working one), wrapper module tools/kubernetes
+# Dependencies come from the Go module proxy. The vendored archives (upstream
+# modules the proxy does not serve) are read from $CALICO_AD_VENDOR_DIR (default
+# ../shared/vendor) and checked against the sha256 sums in scripts/env.sh; they
+# are unpacked into the build directory, never into the checkout.
+#
+# With a suitable Pulumi CLI installed (see scripts/env.sh), nothing of Pulumi
+# is built: the installed CLI and its plugins are used, missing plugins are
+# installed with `pulumi plugin install`, and only a plugin that cannot be
+# installed that way is built from source.
 #
 # Everything built lives in $CALICO_AD_CACHE (default ~/.cache/calico-ad): one
-# directory per component, keyed by a hash of its wrapper module and the pins
-# in scripts/env.sh. A component whose keyed directory is complete is not
+# directory per component, keyed by a hash of its wrapper module or archive and
+# the pins in scripts/env.sh. A component whose keyed directory is complete is not
 # rebuilt, so a second run takes seconds. Each step prints its duration; the
 # summary table is also written to $CALICO_AD_CACHE/toolchain-times.txt.
 #
@@ -36,7 +45,6 @@ export GOCACHE="${CALICO_AD_GOCACHE:-${CALICO_AD_CACHE}/go/build}"
 BUILD_ROOT="${CALICO_AD_CACHE}/build"
 
 KUBECTL_BUILD="$(calico_ad_build_kubectl)"
-LANGHOST_MODULE="${CALICO_AD_ROOT}/tools/language-host"
 
 log() { printf '[toolchain %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() { printf '[toolchain %s] ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2; exit 1; }
@@ -62,18 +70,61 @@ prepare() {
     -exec cp --parents {} "$dir/" \;)
 }
 
-# download COMP: fetch every module needed to build the wrapper's packages.
+# unpack ARCHIVE SHA256 DEST: check a vendored archive's sha256, then unpack it into DEST.
+unpack() {
+  local archive="${CALICO_AD_VENDOR_DIR}/$1" want="$2" dest="$3" got
+  [ -f "$archive" ] || { echo "missing $archive: the upstream sources are not there (set CALICO_AD_VENDOR_DIR to the directory that has them; see SOURCES.md there)"; return 1; }
+  got="$(sha256sum "$archive" | cut -d' ' -f1)"
+  [ "$got" = "$want" ] || { echo "sha256 of $archive is $got, expected $want: refusing to build from it"; return 1; }
+  echo "sha256 ok: $archive"
+  rm -rf "$dest"; mkdir -p "$dest"
+  tar -xzf "$archive" -C "$dest" --strip-components=1
+}
+
+# Upstream's Node.js language host: its module sits in the pulumi monorepo with `replace`
+# directives to ../../../../pkg and ../../..; outside it, require the same release from the proxy.
+prepare_language_host() {
+  unpack "$CALICO_AD_LANGUAGE_HOST_ARCHIVE" "$CALICO_AD_LANGUAGE_HOST_SHA256" "${BUILD_ROOT}/language-host"
+  cd "${BUILD_ROOT}/language-host/sdk/nodejs/cmd/pulumi-language-nodejs"
+  go mod edit -dropreplace github.com/pulumi/pulumi/pkg/v3 -dropreplace github.com/pulumi/pulumi/sdk/v3 \
+    -require "github.com/pulumi/pulumi/pkg/v3@v${CALICO_AD_PULUMI_VERSION}" \
+    -require "github.com/pulumi/pulumi/sdk/v3@v${CALICO_AD_PULUMI_VERSION}"
+}
+prepare_command_provider() {
+  unpack "$CALICO_AD_COMMAND_ARCHIVE" "$CALICO_AD_COMMAND_SHA256" "${BUILD_ROOT}/command-provider"
+}
+# Module directory and main packages of each component's build copy.
+module_dir() {
+  case "$1" in
+    language-host) echo "${BUILD_ROOT}/language-host/sdk/nodejs/cmd/pulumi-language-nodejs" ;;
+    command-provider) echo "${BUILD_ROOT}/command-provider/provider" ;;
+    *) echo "${BUILD_ROOT}/$1" ;;
+  esac
+}
+component_pkgs() {
+  case "$1" in
+    language-host) echo . ;;
+    command-provider) echo ./cmd/pulumi-resource-command ;;
+    *) wrapper_pkgs ;;
+  esac
+}
+
+# download COMP: fetch every module needed to build the component's packages.
 download() {
   local comp="$1"
-  prepare "$comp"
-  cd "${BUILD_ROOT}/${comp}"
-  local pkgs; mapfile -t pkgs < <(wrapper_pkgs)
+  case "$comp" in
+    language-host) prepare_language_host ;;
+    command-provider) prepare_command_provider ;;
+    *) prepare "$comp" ;;
+  esac
+  cd "$(module_dir "$comp")"
+  local pkgs; mapfile -t pkgs < <(component_pkgs "$comp")
   echo "packages: ${pkgs[*]}"
   if [ "$comp" = kubernetes-provider ]; then provider_embeds; fi
   # `go list -deps` downloads exactly the modules the build will read.
   go list -deps -tags osusergo,grpcnotrace "${pkgs[@]}" >deps.txt
   echo "$(wc -l <deps.txt) packages in the import graph; $(go list -m all | wc -l) modules in the build list"
-  if ! cmp -s go.sum "${CALICO_AD_ROOT}/tools/${comp}/go.sum"; then
+  if [ -f "${CALICO_AD_ROOT}/tools/${comp}/go.sum" ] && ! cmp -s go.sum "${CALICO_AD_ROOT}/tools/${comp}/go.sum"; then
     echo "WARNING: tools/${comp}/go.sum is incomplete; the build copy added:"
     diff "${CALICO_AD_ROOT}/tools/${comp}/go.sum" go.sum | grep '^>' | head -20 || true
   fi
@@ -102,15 +153,32 @@ build_pulumi() {
   set -x
   go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ld" -o "$stage/bin/" "${pkgs[@]}"
   { set +x; } 2>/dev/null
-  cd "${BUILD_ROOT}/language-host"
-  mapfile -t pkgs < <(wrapper_pkgs)
+  # Same tags and flags as the CLI, so the packages they share compile once.
+  cd "$(module_dir language-host)"
   set -x
-  go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ld" -o "$stage/bin/pulumi-language-nodejs" "${pkgs[@]}"
+  go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ld" -o "$stage/bin/pulumi-language-nodejs" .
   { set +x; } 2>/dev/null
   "$stage/bin/pulumi" version
-  printf 'pulumi v%s + pulumi-language-nodejs (tools/language-host)\ngo: %s\nbuilt: %s\n' \
-    "$CALICO_AD_PULUMI_VERSION" "$(go env GOVERSION)" "$(date -u +%FT%TZ)" >"$stage/stamp"
+  printf 'pulumi v%s + upstream pulumi-language-nodejs (%s, sha256 %s)\ngo: %s\nbuilt: %s\n' \
+    "$CALICO_AD_PULUMI_VERSION" "$CALICO_AD_LANGUAGE_HOST_ARCHIVE" "$CALICO_AD_LANGUAGE_HOST_SHA256" \
+    "$(go env GOVERSION)" "$(date -u +%FT%TZ)" >"$stage/stamp"
   install_stage "$CALICO_AD_PULUMI_DIR"
+}
+
+build_command_provider() {
+  local stage
+  stage="$(stage_dir "$CALICO_AD_COMMAND_PROVIDER_DIR")"
+  cd "$(module_dir command-provider)"
+  # @pulumi/command asks the engine for exactly this plugin version.
+  set -x
+  go build -trimpath \
+    -ldflags "-s -w -X github.com/pulumi/pulumi-command/provider/pkg/version.Version=v${CALICO_AD_COMMAND_PROVIDER_VERSION}" \
+    -o "$stage/bin/pulumi-resource-command" ./cmd/pulumi-resource-command
+  { set +x; } 2>/dev/null
+  printf 'pulumi-resource-command %s (%s, sha256 %s)\ngo: %s\nbuilt: %s\n' \
+    "$CALICO_AD_COMMAND_PROVIDER_VERSION" "$CALICO_AD_COMMAND_ARCHIVE" "$CALICO_AD_COMMAND_SHA256" \
+    "$(go env GOVERSION)" "$(date -u +%FT%TZ)" >"$stage/stamp"
+  install_stage "$CALICO_AD_COMMAND_PROVIDER_DIR"
 }
 
 build_kubernetes_provider() {
@@ -169,7 +237,7 @@ RUN_ID="$(date -u +%Y%m%dT%H%M%SZ)"
 LOG_DIR="${CALICO_AD_CACHE}/logs/toolchain-${RUN_ID}"
 TIMES_DIR="${LOG_DIR}/times"
 TIMES_FILE="${CALICO_AD_CACHE}/toolchain-times.txt"
-mkdir -p "$TIMES_DIR" "$BUILD_ROOT" "$GOMODCACHE" "$GOCACHE" "$PULUMI_HOME"
+mkdir -p "$TIMES_DIR" "$BUILD_ROOT" "$GOMODCACHE" "$GOCACHE"
 T0=$(date +%s)
 # (a fresh GOCACHE holds only a README and trim.txt)
 if [ "$(find "$GOCACHE" -type f 2>/dev/null | head -n 100 | wc -l)" -ge 100 ]; then GO_CACHE_STATE=warm; else GO_CACHE_STATE=cold; fi
@@ -197,10 +265,11 @@ step() {
 # gostep NAME FN ARGS...: a step running a build function above under `timeout`
 # (which kills the whole process group, go compilers included, on expiry).
 gostep() { local name="$1"; shift; step "$name" timeout "$STEP_TIMEOUT" bash "$SELF" __run "$@"; }
+# cached NAME [WHY]: record a step that had nothing to do.
 cached() {
-  local now; now=$(date +%s)
-  printf '%s\t%s\t0\tcached\n' "$1" "$((now - T0))" >"${TIMES_DIR}/${now}_$1"
-  log "--- $1: up to date (cached)"
+  local now why="${2:-cached}"; now=$(date +%s)
+  printf '%s\t%s\t0\t%s\n' "$1" "$((now - T0))" "$why" >"${TIMES_DIR}/${now}_$1"
+  log "--- $1: nothing to do (${why})"
 }
 
 summary() {
@@ -224,46 +293,89 @@ summary() {
 trap 'rc=$?; [ "$rc" -eq 0 ] || summary "FAILED"' EXIT
 
 # --- preflight --------------------------------------------------------------------------
-for t in go jq sha256sum timeout node cmp; do
+for t in go jq sha256sum timeout node cmp tar; do
   command -v "$t" >/dev/null || die "required tool '$t' not found on PATH"
 done
 case "$CALICO_AD_CACHE/" in
   "$CALICO_AD_ROOT"/*) die "CALICO_AD_CACHE ($CALICO_AD_CACHE) must be outside the checkout" ;;
 esac
-[ -d "$LANGHOST_MODULE" ] || die "missing tools/language-host"
 log "$(go version); node $(node --version); $(nproc) cores; build lanes: ${LANES}"
 log "cache: ${CALICO_AD_CACHE}; GOMODCACHE=${GOMODCACHE}; GOCACHE=${GOCACHE} (${GO_CACHE_STATE})"
+
+# --- plugins an installed CLI can install itself -----------------------------------------
+# plugin_installed NAME VERSION: the CLI lists the resource plugin at exactly VERSION (asked of
+# the CLI, which alone knows its home: PULUMI_HOME, or ~/.pulumi of the user it runs as).
+plugin_installed() {
+  [ -x "${CALICO_AD_PULUMI_BIN}/pulumi" ] || return 1
+  "${CALICO_AD_PULUMI_BIN}/pulumi" plugin ls --json 2>/dev/null \
+    | jq -e --arg n "$1" --arg v "$2" 'any(.[]; .name == $n and .kind == "resource" and .version == $v)' >/dev/null
+}
+if [ "$CALICO_AD_PULUMI_SOURCE" = installed ]; then
+  log "using the installed Pulumi CLI $("${CALICO_AD_PULUMI_BIN}/pulumi" version) in ${CALICO_AD_PULUMI_BIN} (PULUMI_HOME ${PULUMI_HOME:-not set: the CLI default ~/.pulumi}); nothing of Pulumi is built unless a plugin cannot be installed"
+  for plugin in "kubernetes ${CALICO_AD_K8S_PROVIDER_VERSION}" "command ${CALICO_AD_COMMAND_PROVIDER_VERSION}"; do
+    read -r name version <<<"$plugin"
+    if plugin_installed "$name" "$version"; then
+      log "--- plugin resource ${name} v${version}: already installed"
+    elif step "plugin-install-${name}" timeout 300 "${CALICO_AD_PULUMI_BIN}/pulumi" plugin install resource "$name" "$version"; then
+      :
+    else
+      log "--- plugin resource ${name} v${version}: pulumi plugin install failed (offline?); building it from source"
+    fi
+  done
+fi
 
 # --- what needs building ---------------------------------------------------------------
 complete() { local dir="$1" b; shift; [ -f "${dir}/stamp" ] || return 1; for b in "$@"; do [ -x "${dir}/bin/${b}" ] || return 1; done; }
 K8S_BINS=(kube-apiserver etcd); if [ "$KUBECTL_BUILD" = 1 ]; then K8S_BINS+=(kubectl); fi
-need_pulumi=1 need_provider=1 need_k8s=1
+need_pulumi=1 need_provider=1 need_command=1 need_k8s=1
+if [ "$CALICO_AD_PULUMI_SOURCE" = installed ]; then
+  need_pulumi=0
+  if plugin_installed kubernetes "$CALICO_AD_K8S_PROVIDER_VERSION"; then need_provider=0; fi
+  if plugin_installed command "$CALICO_AD_COMMAND_PROVIDER_VERSION"; then need_command=0; fi
+fi
 if [ "${CALICO_AD_FORCE_REBUILD:-0}" != 1 ]; then
   if complete "$CALICO_AD_PULUMI_DIR" pulumi pulumi-language-nodejs; then need_pulumi=0; fi
   if complete "$CALICO_AD_K8S_PROVIDER_DIR" pulumi-resource-kubernetes; then need_provider=0; fi
+  if complete "$CALICO_AD_COMMAND_PROVIDER_DIR" pulumi-resource-command; then need_command=0; fi
   if complete "$CALICO_AD_KUBERNETES_DIR" "${K8S_BINS[@]}"; then need_k8s=0; fi
 fi
-state() { if [ "$1" = 1 ]; then echo "to build"; else echo cached; fi; }
-log "pulumi + language host: $(state $need_pulumi)  ${CALICO_AD_PULUMI_DIR}"
+state() { if [ "$1" = 1 ]; then echo "to build"; else echo "cached or installed"; fi; }
+log "pulumi + language host: $(state $need_pulumi)  ${CALICO_AD_PULUMI_BIN}"
 log "kubernetes provider:    $(state $need_provider)  ${CALICO_AD_K8S_PROVIDER_DIR}"
+log "command provider:       $(state $need_command)  ${CALICO_AD_COMMAND_PROVIDER_DIR}"
 log "kube-apiserver, etcd:   $(state $need_k8s)  ${CALICO_AD_KUBERNETES_DIR} (kubectl: $(if [ "$KUBECTL_BUILD" = 1 ]; then echo "built v${CALICO_AD_KUBERNETES_VERSION}"; else command -v kubectl; fi))"
 
-# --- fail fast: is every pinned module served? --------------------------------------------
-# Pins of a wrapper: replace targets, direct requirements, and every pulumi,
+# --- fail fast: are the vendored archives there, and is every pinned module served? ---------
+vendored_gomod() {
+  local archive="${CALICO_AD_VENDOR_DIR}/$1"
+  tar -xzOf "$archive" --wildcards "$2" 2>/dev/null
+}
+# Pins of a go.mod (on stdin): replace targets, direct requirements, and every pulumi,
 # k8s.io/kubernetes and etcd module it requires.
 pinned_modules() {
-  (cd "${CALICO_AD_ROOT}/tools/$1" && go mod edit -json) | jq -r '
+  go mod edit -json /dev/stdin | jq -r '
     [ (.Replace[]? | select(.New.Version != null) | "\(.New.Path)@\(.New.Version)"),
       (.Require[]? | select((.Indirect != true)
          or (.Path | test("^(github\\.com/pulumi/pulumi|k8s\\.io/kubernetes$|go\\.etcd\\.io/etcd/)")))
        | "\(.Path)@\(.Version)") ] | unique[]'
 }
+check_archives() {
+  local archive sum
+  for pair in "$@"; do
+    read -r archive sum <<<"$pair"
+    [ -f "${CALICO_AD_VENDOR_DIR}/${archive}" ] || { echo "missing ${CALICO_AD_VENDOR_DIR}/${archive}"; return 1; }
+    echo "${sum}  ${CALICO_AD_VENDOR_DIR}/${archive}" | sha256sum -c - || return 1
+  done
+}
 check_modules() {
-  local comps=() mods out
-  if [ $need_pulumi = 1 ]; then comps+=(pulumi language-host); fi
-  if [ $need_provider = 1 ]; then comps+=(kubernetes-provider); fi
-  if [ $need_k8s = 1 ]; then comps+=(kubernetes); fi
-  mods="$(for c in "${comps[@]}"; do pinned_modules "$c"; done | sort -u)"
+  local mods out
+  mods="$(
+    if [ $need_pulumi = 1 ]; then pinned_modules <"${CALICO_AD_ROOT}/tools/pulumi/go.mod"; fi
+    if [ $need_provider = 1 ]; then pinned_modules <"${CALICO_AD_ROOT}/tools/kubernetes-provider/go.mod"; fi
+    if [ $need_command = 1 ]; then vendored_gomod "$CALICO_AD_COMMAND_ARCHIVE" '*/provider/go.mod' | pinned_modules; fi
+    if [ $need_k8s = 1 ]; then pinned_modules <"${CALICO_AD_ROOT}/tools/kubernetes/go.mod"; fi
+  )"
+  mods="$(echo "$mods" | sort -u)"
   echo "GOPROXY=$(go env GOPROXY); checking $(echo "$mods" | wc -l) pinned modules with go list -m"
   # Outside any module, `go list -m path@version` asks the proxy for the .info.
   # shellcheck disable=SC2016 # $1 and $o are expanded by the inner sh
@@ -276,7 +388,14 @@ check_modules() {
     return 1
   fi
 }
-if [ $need_pulumi = 1 ] || [ $need_provider = 1 ] || [ $need_k8s = 1 ]; then
+archives=()
+if [ $need_pulumi = 1 ]; then archives+=("$CALICO_AD_LANGUAGE_HOST_ARCHIVE $CALICO_AD_LANGUAGE_HOST_SHA256"); fi
+if [ $need_command = 1 ]; then archives+=("$CALICO_AD_COMMAND_ARCHIVE $CALICO_AD_COMMAND_SHA256"); fi
+if [ ${#archives[@]} -gt 0 ]; then
+  step check-archives check_archives "${archives[@]}" \
+    || die "the vendored upstream sources are missing or altered in ${CALICO_AD_VENDOR_DIR} (CALICO_AD_VENDOR_DIR; see SOURCES.md there); nothing was built"
+fi
+if [ $need_pulumi = 1 ] || [ $need_provider = 1 ] || [ $need_command = 1 ] || [ $need_k8s = 1 ]; then
   if ! step check-modules check_modules; then
     die "some pinned modules are not served by the Go module proxy (see above); nothing was built"
   fi
@@ -286,9 +405,9 @@ fi
 
 # --- downloads and builds ---------------------------------------------------------------------
 # All downloads start at once (network bound). Lane A: pulumi CLI + language host,
-# then the kubernetes provider. Lane B: kube-apiserver + etcd (the largest).
-# On 2 cores two lanes keep both cores busy through the single-threaded phases
-# (module loading, linking) of each build.
+# then the kubernetes provider. Lane B: kube-apiserver + etcd (the largest), then the
+# command provider. On 2 cores two lanes keep both cores busy through the
+# single-threaded phases (module loading, linking) of each build.
 lane_a() {
   local dl_provider=""
   if [ $need_provider = 1 ]; then
@@ -305,9 +424,17 @@ lane_a() {
   fi
 }
 lane_b() {
+  local dl_command=""
+  if [ $need_command = 1 ]; then
+    gostep download-command-provider download command-provider & dl_command=$!
+  fi
   if [ $need_k8s = 1 ]; then
     gostep download-kubernetes download kubernetes
     gostep build-kubernetes build_kubernetes
+  fi
+  if [ $need_command = 1 ]; then
+    wait "$dl_command"
+    gostep build-command-provider build_command_provider
   fi
 }
 if [ "$LANES" -ge 2 ]; then
@@ -319,31 +446,40 @@ else
   (lane_a) || die "a download or build step failed (logs in ${LOG_DIR})"
   (lane_b) || die "a download or build step failed (logs in ${LOG_DIR})"
 fi
-[ $need_pulumi = 1 ] || cached build-pulumi
+if [ "$CALICO_AD_PULUMI_SOURCE" = installed ]; then cached build-pulumi "installed CLI"; elif [ $need_pulumi = 0 ]; then cached build-pulumi; fi
 [ $need_provider = 1 ] || cached build-kubernetes-provider
+[ $need_command = 1 ] || cached build-command-provider
 [ $need_k8s = 1 ] || cached build-kubernetes
 
-# --- provider plugin into PULUMI_HOME ---------------------------------------------------------
-PLUGIN_DIR="${PULUMI_HOME}/plugins/resource-kubernetes-v${CALICO_AD_K8S_PROVIDER_VERSION}"
-MARK="${PULUMI_HOME}/calico-ad/resource-kubernetes-v${CALICO_AD_K8S_PROVIDER_VERSION}.source"
-install_plugin() {
+# --- provider plugins into PULUMI_HOME ----------------------------------------------------------
+# do_install_plugin NAME VERSION BUILD_DIR [MARK]: `pulumi plugin install --file` of our build.
+do_install_plugin() {
   set -x
-  "${CALICO_AD_PULUMI_DIR}/bin/pulumi" plugin install resource kubernetes "$CALICO_AD_K8S_PROVIDER_VERSION" \
-    --file "${CALICO_AD_K8S_PROVIDER_DIR}/bin/pulumi-resource-kubernetes" --reinstall
+  pulumi plugin install resource "$1" "$2" --file "$3/bin/pulumi-resource-$1" --reinstall || return 1
   { set +x; } 2>/dev/null
-  mkdir -p "$(dirname "$MARK")"
-  echo "$CALICO_AD_K8S_PROVIDER_DIR" >"$MARK"
+  if [ -n "${4:-}" ]; then mkdir -p "$(dirname "$4")" && echo "$3" >"$4"; fi
 }
-if [ -x "${PLUGIN_DIR}/pulumi-resource-kubernetes" ] && [ ! -e "${PLUGIN_DIR}.partial" ] \
-  && [ "$(cat "$MARK" 2>/dev/null)" = "$CALICO_AD_K8S_PROVIDER_DIR" ]; then
-  cached install-plugin-kubernetes
-else
-  step install-plugin-kubernetes install_plugin || die "installing the kubernetes plugin failed"
-fi
+# install_built_plugin NAME VERSION BUILD_DIR: install our build, unless the installed CLI
+# already has the plugin, or this build is what the hermetic PULUMI_HOME holds already.
+install_built_plugin() {
+  local plugin="$1" version="$2" build="$3" mark=""
+  if [ "$CALICO_AD_PULUMI_SOURCE" = built ]; then
+    mark="${PULUMI_HOME}/calico-ad/resource-${plugin}-v${version}.source"
+  fi
+  if plugin_installed "$plugin" "$version" \
+    && { [ -z "$mark" ] || [ "$(cat "$mark" 2>/dev/null)" = "$build" ]; }; then
+    cached "install-plugin-${plugin}" "already installed"
+  else
+    step "install-plugin-${plugin}" do_install_plugin "$plugin" "$version" "$build" "$mark" \
+      || die "installing the ${plugin} plugin failed"
+  fi
+}
+install_built_plugin kubernetes "$CALICO_AD_K8S_PROVIDER_VERSION" "$CALICO_AD_K8S_PROVIDER_DIR"
+install_built_plugin command "$CALICO_AD_COMMAND_PROVIDER_VERSION" "$CALICO_AD_COMMAND_PROVIDER_DIR"
 
 # --- verify ---------------------------------------------------------------------------------------
 verify() {
-  local out
+  local plugin name version
   set -x
   command -v pulumi pulumi-language-nodejs kube-apiserver etcd kubectl
   pulumi version
@@ -351,12 +487,16 @@ verify() {
   kube-apiserver --version
   etcd --version
   { set +x; } 2>/dev/null
-  [ "$(pulumi version)" = "v${CALICO_AD_PULUMI_VERSION}" ] || { echo "pulumi reports $(pulumi version), expected v${CALICO_AD_PULUMI_VERSION}"; return 1; }
-  [ "$(command -v pulumi-language-nodejs)" = "${CALICO_AD_PULUMI_DIR}/bin/pulumi-language-nodejs" ] || { echo "pulumi-language-nodejs is not the one next to pulumi"; return 1; }
-  out="$(pulumi plugin ls --json)"
-  echo "$out" | jq -e --arg v "$CALICO_AD_K8S_PROVIDER_VERSION" \
-    'any(.[]; .name == "kubernetes" and .kind == "resource" and .version == $v)' >/dev/null \
-    || { echo "plugin resource kubernetes ${CALICO_AD_K8S_PROVIDER_VERSION} not installed in ${PULUMI_HOME}"; return 1; }
+  [ "$(command -v pulumi)" = "${CALICO_AD_PULUMI_BIN}/pulumi" ] || { echo "pulumi on PATH is not ${CALICO_AD_PULUMI_BIN}/pulumi"; return 1; }
+  [ -x "${CALICO_AD_PULUMI_BIN}/pulumi-language-nodejs" ] || { echo "no pulumi-language-nodejs next to pulumi in ${CALICO_AD_PULUMI_BIN}"; return 1; }
+  if [ "$CALICO_AD_PULUMI_SOURCE" = built ]; then
+    [ "$(pulumi version)" = "v${CALICO_AD_PULUMI_VERSION}" ] || { echo "pulumi reports $(pulumi version), expected v${CALICO_AD_PULUMI_VERSION}"; return 1; }
+  fi
+  for plugin in "kubernetes ${CALICO_AD_K8S_PROVIDER_VERSION}" "command ${CALICO_AD_COMMAND_PROVIDER_VERSION}"; do
+    read -r name version <<<"$plugin"
+    plugin_installed "$name" "$version" \
+      || { echo "plugin resource ${name} ${version} is not installed (pulumi plugin ls)"; return 1; }
+  done
   kube-apiserver --version | grep -qx "Kubernetes v${CALICO_AD_KUBERNETES_VERSION}" \
     || { echo "unexpected kube-apiserver version"; return 1; }
   kubectl version --client
@@ -365,4 +505,4 @@ step verify verify || die "verification failed"
 
 summary ok
 trap - EXIT
-log "done; use the tools with:  source scripts/env.sh"
+log "done (Pulumi CLI: ${CALICO_AD_PULUMI_SOURCE}, ${CALICO_AD_PULUMI_BIN}); use the tools with:  source scripts/env.sh"

@@ -15,9 +15,26 @@ import {
     Stack,
 } from "@pulumi/pulumi/automation";
 import * as yaml from "js-yaml";
-import { repoRoot } from "../helpers";
+import { repoRoot, stackFileConfig } from "../helpers";
 
 export const kubeContext = "calico-ad-local";
+
+/**
+ * A committed stack file's config as plain values (structured ones parsed), with some keys
+ * replaced: `committedConfig("local")` is the workshop stack aimed at the local API server.
+ */
+export function committedConfig(
+    stack: string,
+    overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+    const config = Object.fromEntries(
+        Object.entries(stackFileConfig(stack)).map(([key, value]) => [
+            key,
+            value.startsWith("{") || value.startsWith("[") ? JSON.parse(value) : value,
+        ]),
+    );
+    return { ...config, ...overrides };
+}
 
 /**
  * Why the end-to-end tests cannot run here, or undefined when they can. With
@@ -79,22 +96,31 @@ export function deploymentEnv(): Record<string, string> {
 }
 
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "calico-ad-e2e-state-"));
+const backendEnv = {
+    PULUMI_BACKEND_URL: `file://${stateDir}`,
+    PULUMI_CONFIG_PASSPHRASE: "calico-ad-e2e",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+};
 
 /** A throwaway stack of the real project; its Pulumi.<stack>.yaml is removed by `remove`. */
 export class TestStack {
     private constructor(readonly stack: Stack) {}
 
-    static async create(label: string, config: Record<string, unknown>): Promise<TestStack> {
-        const stackName = `e2e-${label}-${process.pid}`;
+    /**
+     * @param label Part of the stack name `e2e-<label>-<pid>`.
+     * @param config The stack's whole config; keys without a namespace get `calico-ad:`.
+     * @param options `stackName` replaces the generated name; `env` is added to the environment
+     *   of the Pulumi CLI, and so of its plugins and the commands they run.
+     */
+    static async create(
+        label: string,
+        config: Record<string, unknown>,
+        options: { stackName?: string; env?: Record<string, string> } = {},
+    ): Promise<TestStack> {
+        const stackName = options.stackName ?? `e2e-${label}-${process.pid}`;
         const stack = await LocalWorkspace.createOrSelectStack(
             { stackName, workDir: repoRoot },
-            {
-                envVars: {
-                    PULUMI_BACKEND_URL: `file://${stateDir}`,
-                    PULUMI_CONFIG_PASSPHRASE: "calico-ad-e2e",
-                    PULUMI_SKIP_UPDATE_CHECK: "true",
-                },
-            },
+            { envVars: { ...backendEnv, ...options.env } },
         );
         const test = new TestStack(stack);
         await test.setConfig(config);
@@ -181,11 +207,7 @@ export function pulumiCli(args: string[], stackName: string): { status: number; 
             {
                 cwd: repoRoot,
                 encoding: "utf8",
-                env: {
-                    ...process.env,
-                    PULUMI_BACKEND_URL: `file://${stateDir}`,
-                    PULUMI_CONFIG_PASSPHRASE: "calico-ad-e2e",
-                },
+                env: { ...process.env, ...backendEnv },
                 stdio: ["ignore", "pipe", "pipe"],
             },
         );

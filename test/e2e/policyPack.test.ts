@@ -5,54 +5,62 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { stackFileConfig } from "../helpers";
-import { missingPrerequisite, pulumiCli, TestStack } from "./harness";
+import { committedConfig, missingPrerequisite, pulumiCli, TestStack } from "./harness";
 
 const skip = missingPrerequisite();
-
-/** A committed stack file as a plain object, optionally with some keys replaced. */
-function exampleConfig(
-    stack: string,
-    overrides: Record<string, unknown> = {},
-): Record<string, unknown> {
-    const config = Object.fromEntries(
-        Object.entries(stackFileConfig(stack)).map(([key, value]) => [
-            key,
-            value.startsWith("{") || value.startsWith("[") ? JSON.parse(value) : value,
-        ]),
-    );
-    return { ...config, ...overrides };
-}
 
 const previewWithPolicies = (stack: TestStack) =>
     pulumiCli(["preview", "--policy-pack", "policy", "--diff"], stack.stack.name);
 
 describe("pulumi preview --policy-pack policy", { skip, concurrency: false }, () => {
     const stacks: TestStack[] = [];
-    const create = async (label: string, config: Record<string, unknown>) => {
-        const stack = await TestStack.create(label, config);
+    const create = async (
+        label: string,
+        config: Record<string, unknown>,
+        options?: { stackName?: string },
+    ) => {
+        const stack = await TestStack.create(label, config, options);
         stacks.push(stack);
         return stack;
+    };
+    const workshopScan = {
+        portScan: {
+            enabled: true,
+            namespace: "dev",
+            scannerPod: "netshoot",
+            targetSelector: "app=centos",
+        },
     };
     let unpinned: TestStack;
     let workshop: TestStack;
     let management: TestStack;
+    let productionScan: TestStack;
+    let productionNoScan: TestStack;
 
     before(async () => {
         // "master" is a valid image tag, so stack config accepts it; only the policy stops it.
         unpinned = await create(
             "policy-unpinned",
-            exampleConfig("local", { "calico-ad:imageTag": "master" }),
+            committedConfig("local", { "calico-ad:imageTag": "master" }),
         );
-        workshop = await create("policy-workshop", exampleConfig("local"));
+        workshop = await create("policy-workshop", committedConfig("local"));
         management = await create(
             "policy-management",
-            exampleConfig("management", {
+            committedConfig("management", {
                 "calico-ad:kubeContext": "calico-ad-local",
                 "calico-ad:clusterName": "local-cluster",
                 "calico-ad:awaitRollout": "false",
             }),
         );
+        // Stack names matching the pack's default production pattern "prod*".
+        productionScan = await create(
+            "policy-prod-scan",
+            committedConfig("local", { "calico-ad:simulation": workshopScan }),
+            { stackName: `prod-scan-e2e-${process.pid}` },
+        );
+        productionNoScan = await create("policy-prod-noscan", committedConfig("local"), {
+            stackName: `prod-noscan-e2e-${process.pid}`,
+        });
     });
     after(async () => {
         const results = await Promise.allSettled(stacks.map((stack) => stack.remove()));
@@ -79,5 +87,23 @@ describe("pulumi preview --policy-pack policy", { skip, concurrency: false }, ()
         const { status, output } = previewWithPolicies(management);
         assert.equal(status, 0, output);
         assert.doesNotMatch(output, /calico-ad-(image|no-|thresholds)/);
+    });
+
+    it("fails the preview of a production stack with the port scan on, naming the policy", () => {
+        const { status, output } = previewWithPolicies(productionScan);
+        assert.notEqual(status, 0, output);
+        assert.match(output, /calico-ad-no-simulation-in-production/);
+        assert.match(
+            output,
+            new RegExp(
+                `would run in stack "prod-scan-e2e-${process.pid}", which is production because its name matches "prod\\*"`,
+            ),
+        );
+    });
+
+    it("passes the same production stack with the simulation off", () => {
+        const { status, output } = previewWithPolicies(productionNoScan);
+        assert.equal(status, 0, output);
+        assert.doesNotMatch(output, /calico-ad-no-simulation-in-production/);
     });
 });

@@ -11,20 +11,10 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { describeChange } from "../../preview/markdown";
 import { previewStacks } from "../../preview/runPreviews";
-import { repoRoot, stackFileConfig } from "../helpers";
-import { missingPrerequisite, TestStack } from "./harness";
+import { repoRoot } from "../helpers";
+import { committedConfig, missingPrerequisite, TestStack } from "./harness";
 
 const skip = missingPrerequisite();
-
-/** The committed local stack (workshop values, local context), as a plain object. */
-function localConfig(): Record<string, unknown> {
-    return Object.fromEntries(
-        Object.entries(stackFileConfig("local")).map(([key, value]) => [
-            key,
-            value.startsWith("{") ? JSON.parse(value) : value,
-        ]),
-    );
-}
 
 describe(
     "preview summary of two stacks, one threshold changed",
@@ -37,7 +27,7 @@ describe(
         before(async () => {
             // Different objects in one cluster: the manifest-era Deployment, and a GlobalAlert whose
             // detector the other end-to-end tests do not use.
-            jobs = await TestStack.create("summary-jobs", localConfig());
+            jobs = await TestStack.create("summary-jobs", committedConfig("local"));
             alerts = await TestStack.create("summary-alerts", {
                 calicoVersion: "3.17.1",
                 clusterType: "management",
@@ -47,7 +37,7 @@ describe(
             });
             await jobs.stack.up();
             await alerts.stack.up();
-            const config = localConfig();
+            const config = committedConfig("local");
             (config["calico-ad:jobEnv"] as Record<string, unknown>).AD_port_scan_threshold = 300;
             await jobs.setConfig(config);
             env = { ...process.env, ...jobs.stack.workspace.envVars } as Record<string, string>;

@@ -8,9 +8,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { stackFileConfig } from "../helpers";
 import {
     changes,
+    committedConfig,
     deploymentEnv,
     getObject,
     kubectl,
@@ -22,20 +22,10 @@ import {
 const skip = missingPrerequisite();
 const ids = "tigera-intrusion-detection";
 
-/** The committed local stack (workshop values, local context), as a plain object. */
-function localConfig(): Record<string, unknown> {
-    return Object.fromEntries(
-        Object.entries(stackFileConfig("local")).map(([key, value]) => [
-            key,
-            value.startsWith("{") ? JSON.parse(value) : value,
-        ]),
-    );
-}
-
 describe("manifest era, managed 3.12 (the workshop stack)", { skip, concurrency: false }, () => {
     let stack: TestStack;
     before(async () => {
-        stack = await TestStack.create("managed", localConfig());
+        stack = await TestStack.create("managed", committedConfig("local"));
     });
     after(async () => stack?.remove());
 
@@ -82,7 +72,7 @@ describe("manifest era, managed 3.12 (the workshop stack)", { skip, concurrency:
     });
 
     it("previews a threshold change as exactly one update of the Deployment, naming the env var", async () => {
-        const config = localConfig();
+        const config = committedConfig("local");
         (config["calico-ad:jobEnv"] as Record<string, unknown>).AD_port_scan_threshold = 300;
         await stack.setConfig(config);
         const { steps } = await stack.preview();
@@ -208,7 +198,7 @@ describe("GlobalAlert era, management 3.17", { skip, concurrency: false }, () =>
 describe("failures stop before the cluster changes", { skip, concurrency: false }, () => {
     let stack: TestStack;
     before(async () => {
-        stack = await TestStack.create("failures", localConfig());
+        stack = await TestStack.create("failures", committedConfig("local"));
     });
     after(async () => stack?.remove());
 
@@ -251,21 +241,21 @@ describe("failures stop before the cluster changes", { skip, concurrency: false 
     });
 
     it("fails preview with the program's message for bad config", async () => {
-        const config = localConfig();
+        const config = committedConfig("local");
         (config["calico-ad:jobEnv"] as Record<string, unknown>).AD_port_scn_threshold = 200;
         await stack.setConfig(config);
         await assert.rejects(stack.preview(), /did you mean AD_port_scan_threshold\?/);
     });
 
     it("has the CLI reject a mistyped scalar key through the Pulumi.yaml schema", async () => {
-        await stack.setConfig({ ...localConfig(), detectorSeverity: "high" });
+        await stack.setConfig({ ...committedConfig("local"), detectorSeverity: "high" });
         try {
             const result = pulumiCli(["preview"], stack.stack.name);
             assert.notEqual(result.status, 0);
             assert.match(result.output, /detectorSeverity/);
             assert.match(result.output, /integer/);
         } finally {
-            await stack.setConfig(localConfig());
+            await stack.setConfig(committedConfig("local"));
         }
     });
 });
@@ -275,7 +265,7 @@ describe("rendering without a cluster", { skip: spawnSkip(), concurrency: false 
     const directory = fs.mkdtempSync(path.join(os.tmpdir(), "calico-ad-render-"));
     before(async () => {
         stack = await TestStack.create("render", {
-            ...localConfig(),
+            ...committedConfig("local"),
             kubeContext: "",
             clusterName: "prod-east",
             renderDirectory: directory,

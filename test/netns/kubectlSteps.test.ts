@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { portScanScript } from "../../components/scanSimulation";
-import { createLab, kubectlShim, labUnavailable, ScanLab, skipReason } from "./lab";
+import { createLab, kubectlShim, labUnavailable, realKubectl, ScanLab, skipReason } from "./lab";
 
 const kubeContext = "calico-ad-local";
 const namespace = "default";
@@ -70,10 +70,7 @@ describe(
 
         before(() => {
             lab = createLab();
-            const realKubectl = execFileSync("sh", ["-c", "command -v kubectl"], {
-                encoding: "utf8",
-            }).trim();
-            shim = kubectlShim(lab, { realKubectl });
+            shim = kubectlShim(lab, { realKubectl: realKubectl() });
             // Sorted first by name, so only the phase filter keeps the scan off it.
             pod(`cad-sim-${process.pid}-a-pending`, "Pending", "198.18.10.99");
             pod(`cad-sim-${process.pid}-b-running`, "Running", lab.dropTarget);

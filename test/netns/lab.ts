@@ -293,6 +293,11 @@ export function kubectlShim(
     return { bin, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Where the real kubectl is, for a shim that passes calls through to it. */
+export function realKubectl(): string {
+    return execFileSync("sh", ["-c", "command -v kubectl"], { encoding: "utf8" }).trim();
+}
+
 function shellQuote(text: string): string {
     return `'${text.replace(/'/g, `'\\''`)}'`;
 }

@@ -284,13 +284,15 @@ describe("ip sweep: only for releases with the ip_sweep job", () => {
     it("only sweeps private ranges of bounded size, in canonical form", () => {
         assert.deepEqual(parseCidr("192.168.0.0/24"), { text: "192.168.0.0/24", addresses: 256 });
         assert.deepEqual(parseCidr("100.64.0.0/20"), { text: "100.64.0.0/20", addresses: 4096 });
+        assert.deepEqual(parseCidr("198.19.255.0/24"), { text: "198.19.255.0/24", addresses: 256 });
         assert.match(
             parseCidr("10.244.1.7/26") as string,
             /host bits set; did you mean 10\.244\.1\.0\/26\?/,
         );
         for (const bad of [
             "8.8.8.0/24",
-            "198.18.0.0/24",
+            "198.17.255.0/24",
+            "198.20.0.0/24",
             "10.0.0.0/16",
             "10.0.0.0/7",
             "10.0.0.256/24",
