@@ -49,15 +49,17 @@ export function productionReason(
     if (target.stackTags?.get(productionTag) === "true") {
         return `it is tagged ${productionTag}=true`;
     }
-    const match = (kind: string, text: string | undefined, list: readonly string[]) => {
+    const match = (what: string, text: string | undefined, list: readonly string[]) => {
         const pattern = text === undefined ? undefined : list.find((p) => globMatches(p, text));
-        return pattern === undefined
-            ? undefined
-            : `its ${kind} ${quote(text)} matches ${quote(pattern)}`;
+        return pattern === undefined ? undefined : `${what} matches ${quote(pattern)}`;
     };
     return (
-        match("name", target.stack, patterns.productionStacks) ??
-        match("kube context", target.kubeContext, patterns.protectedContexts) ??
-        match("cluster", target.cluster, patterns.protectedContexts)
+        match("its name", target.stack, patterns.productionStacks) ??
+        match(
+            `its kube context ${quote(target.kubeContext)}`,
+            target.kubeContext,
+            patterns.protectedContexts,
+        ) ??
+        match(`its cluster ${quote(target.cluster)}`, target.cluster, patterns.protectedContexts)
     );
 }

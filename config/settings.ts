@@ -261,7 +261,7 @@ export function parseSettings(
         );
         if (production) {
             problems.push(
-                `${configKey("simulation")}: the attack simulation would run against production, because ${production}; disable it for this stack, or set ${configKey("allowSimulationInProduction")} to true if it is intended`,
+                `${configKey("simulation")}: the attack simulation would run against production (stack ${quote(environment.stack ?? "unknown")}, kube context ${quote(context ?? "the current one")}), because ${production}; disable it for this stack, or set ${configKey("allowSimulationInProduction")} to true if it is intended`,
             );
         }
     }

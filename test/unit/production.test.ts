@@ -41,7 +41,7 @@ describe("a simulation aimed at production is refused at preview", () => {
     it("when the configured kube context matches a protected pattern", () => {
         assert.match(
             refusal({ kubeContext: "gke_acme_europe-west1_prod-eu" }),
-            /would run against production, because its kube context "gke_acme_europe-west1_prod-eu" matches "\*prod\*"; .*calico-ad:allowSimulationInProduction/,
+            /would run against production \(stack "dev", kube context "gke_acme_europe-west1_prod-eu"\), because its kube context "gke_acme_europe-west1_prod-eu" matches "\*prod\*"; .*calico-ad:allowSimulationInProduction/,
         );
     });
 
@@ -53,7 +53,10 @@ describe("a simulation aimed at production is refused at preview", () => {
     });
 
     it("when the current context is used and the stack name matches", () => {
-        assert.match(refusal({}, "prod-east"), /its name "prod-east" matches "prod\*"/);
+        assert.match(
+            refusal({}, "prod-east"),
+            /\(stack "prod-east", kube context "kind-dev"\), because its name matches "prod\*"/,
+        );
         assert.equal(refusal({}, "dev"), "", "kind-dev on stack dev is not production");
     });
 
