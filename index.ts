@@ -4,10 +4,15 @@ import { KubectlReader } from "./cluster/kubectl";
 import { preflight } from "./cluster/preflight";
 import { AnomalyDetection } from "./components/anomalyDetection";
 import { IpSweepSimulation, PortScanSimulation } from "./components/scanSimulation";
+import { readKubeContexts } from "./common/kubeconfig";
 import { parseSettings, readStackConfig } from "./config/settings";
+import { requireClusterName, summarize } from "./config/summary";
 
 export = async () => {
-    const settings = parseSettings(readStackConfig());
+    const settings = parseSettings(readStackConfig(), {
+        kubeContexts: readKubeContexts(),
+        stack: pulumi.getStack(),
+    });
     settings.warnings.forEach((warning) => pulumi.log.warn(warning));
 
     const { clusterName } = settings.renderDirectory
@@ -22,7 +27,26 @@ export = async () => {
     });
     const anomalyDetection = new AnomalyDetection(
         "anomaly-detection",
-        { settings, clusterName },
+        settings.era === "manifest"
+            ? {
+                  jobs: {
+                      profile: settings.profile,
+                      clusterName: requireClusterName(clusterName),
+                      image: settings.image,
+                      imagePullSecret: settings.imagePullSecret,
+                      jobEnv: settings.jobEnv,
+                      disabledJobs: settings.disabledJobs,
+                      awaitRollout: settings.awaitRollout,
+                  },
+              }
+            : {
+                  detectors: {
+                      detectors: settings.detectors,
+                      period: settings.detectorPeriod,
+                      severity: settings.detectorSeverity,
+                      awaitRollout: settings.awaitRollout,
+                  },
+              },
         { provider },
     );
 
@@ -42,7 +66,7 @@ export = async () => {
             runAfter: [anomalyDetection],
         });
 
-    const summary = anomalyDetection.summary;
+    const summary = summarize(settings, clusterName);
     return {
         release: summary.release,
         era: summary.era,

@@ -115,7 +115,16 @@ function recordedColdBuild(): string {
 }
 
 function main(): void {
-    const sources = ["index.ts", "tsconfig.json", "catalog", "config", "cluster", "components"];
+    const sources = [
+        "index.ts",
+        "tsconfig.json",
+        "catalog",
+        "common",
+        "config",
+        "cluster",
+        "components",
+        "scan",
+    ];
     // The salt belongs to the passphrase of whoever created the local stack; the bench stack
     // lives in its own scratch backend with its own passphrase, so it gets a new one.
     const stackConfig = {
@@ -139,7 +148,7 @@ function main(): void {
         withRuntime(
             "runtime:\n    name: nodejs\n    options:\n        typescript: false\nmain: bin/index.js",
         ),
-        ["bin"],
+        ["bin", "scan"],
         stackConfig,
     );
 

@@ -56,6 +56,21 @@ export const eraSpans: readonly EraSpan[] = [
 ];
 
 /**
+ * The major versions each product has released: Calico Enterprise is 3.x; Calico Cloud was 3.x
+ * and went to 18.x in 2023 (its 18.0 carries Enterprise 3.17's detectors).
+ */
+export const releaseShapes: Record<
+    Product,
+    { readonly hasMajor: (major: number) => boolean; readonly shown: string }
+> = {
+    enterprise: { hasMajor: (major) => major === 3, shown: "3.MINOR.PATCH such as 3.12.0" },
+    cloud: {
+        hasMajor: (major) => major === 3 || major >= 18,
+        shown: "3.MINOR.PATCH such as 3.12.0, or 18.MINOR.PATCH and later such as 18.2.0",
+    },
+};
+
+/**
  * Calico Cloud 18.x releases carry the detector set of Calico Enterprise 3.17; detector and env
  * var availability is recorded against Enterprise versions.
  */
@@ -116,6 +131,13 @@ const guardianTarget = {
  * and management clusters reach it directly, through the ES gateway from 3.9 (operator v1.21).
  * Upstream's 3.9 and 3.10 manifests lagged the gateway move (missing ELASTIC_HOST, old CA secret;
  * fixed upstream by #3590, #3593, #3677), so both switch at 3.9 here.
+ *
+ * Checked per patch release as far as evidence exists: tigera/docs has no releases.json before
+ * 3.14, so the operator of each manifest-era release comes from tigera/operator
+ * `config/enterprise_versions.yml` at each tag. Every 3.8.x operator (v1.19.0, v1.20.0 to
+ * v1.20.9, titled v3.8.0 and v3.8.1) lacks `pkg/render/logstorage/esgateway`; v1.21.0 (v3.9.0)
+ * is the first with it, and v1.21.4 (v3.9.1) keeps it. So the gateway boundary is 3.9.0 for
+ * every patch release.
  */
 export const elasticsearchAccess: Record<ClusterType, Steps<ElasticsearchAccess>> = {
     standalone: [
@@ -174,12 +196,22 @@ export const manifestSteps: {
         { since: "3.5.0", value: { allowPrivilegeEscalation: false } },
         { since: "3.7.0", value: { privileged: true, allowPrivilegeEscalation: true } },
     ],
-    /** Host directory where trained models persist across pod restarts. */
+    /**
+     * Host directory where trained models persist across pod restarts. Judgement call: the change
+     * (0a5559fcff, 2021-08-18) landed after 3.9.0 (operator v1.21.0, 2021-08-15) and before
+     * 3.10.0 (v1.22.0, 2021-09-24); 3.9.1 (v1.21.4, 2021-10-07) may have carried it too, but its
+     * manifest is not public, so 3.9.x keeps the old path.
+     */
     modelsHostPath: [
         { since: "3.5.0", value: "/var/log/calico" },
         { since: "3.10.0", value: "/var/log/calico/anomaly_detection_jobs" },
     ],
-    /** The job's HTTP API (`AD_NEED_API`) and the /ad/ping probes arrived together in 3.10. */
+    /**
+     * The job's HTTP API (`AD_NEED_API`) and the /ad/ping probes arrived together in 3.10
+     * (1c1700aedb, 2021-09-15, nine days before operator v1.22.0 = 3.10.0). Judgement call as
+     * for the host path: 3.9.1 shipped later but its manifest is not public; 3.9.x stays without
+     * probes, which is safe (no probe can fail a job that has no HTTP API).
+     */
     httpApi: [
         { since: "3.5.0", value: false },
         { since: "3.10.0", value: true },
@@ -216,6 +248,8 @@ export const globalAlertConstants = {
     namePrefix: "tigera.io.detector.",
     defaultPeriod: "15m",
     defaultSeverity: 100,
+    /** Detectors enabled when the stack names none: the workshop's port scan. */
+    defaultDetectors: ["port_scan"],
     /** The operator's detector templates use this port-scan threshold; it cannot be changed. */
     fixedPortScanThreshold: 500,
 } as const;

@@ -1,5 +1,6 @@
 /** Pure questions answered from the catalog data. */
 import { detectorCatalog, Detector } from "./detectors";
+import { shippedRelease } from "./releases";
 import { envVarCatalog, EnvVar } from "./envVars";
 import {
     ClusterType,
@@ -8,6 +9,7 @@ import {
     eraSpans,
     ElasticsearchAccess,
     elasticsearchAccess,
+    globalAlertConstants,
     JobsSecurityContext,
     manifestSteps,
 } from "./eras";
@@ -30,15 +32,17 @@ export function eraOf(product: Product, v: CalicoVersion): Era | { unsupported: 
     return span.era;
 }
 
-/** The Calico Enterprise release whose detectors and env vars a release has. */
+/**
+ * The Calico Enterprise release whose detectors and env vars a release has. Calico Cloud 3.x
+ * releases are not in the Enterprise release lists; each takes the set of the first Enterprise
+ * release of its minor line, whose operator line it shares.
+ */
 export function enterpriseEquivalent(product: Product, v: CalicoVersion): CalicoVersion {
     if (product === "cloud") {
         const mapped = [...cloudToEnterpriseEquivalent]
             .reverse()
             .find((m) => compareVersions(v, version(m.from)) >= 0);
-        if (mapped) {
-            return version(mapped.enterprise);
-        }
+        return mapped ? version(mapped.enterprise) : { ...v, patch: 0 };
     }
     return v;
 }
@@ -48,9 +52,20 @@ export function jobsOf(v: CalicoVersion): string[] {
     return detectorCatalog.filter((d) => inAnyRange(v, d.jobs)).map((d) => d.id);
 }
 
-/** GlobalAlert-era detector IDs that the operator of this release offers. */
-export function detectorsOf(v: CalicoVersion): string[] {
-    return detectorCatalog.filter((d) => inAnyRange(v, d.detectors)).map((d) => d.id);
+/**
+ * GlobalAlert-era detector IDs that the operator this Calico Enterprise release shipped offers,
+ * in catalog order; undefined for a release the catalog does not know.
+ */
+export function detectorsOf(v: CalicoVersion): string[] | undefined {
+    const release = shippedRelease(v);
+    return (
+        release && detectorCatalog.filter((d) => release.detectors.includes(d.id)).map((d) => d.id)
+    );
+}
+
+/** `tigera.io.detector.<id-with-dashes>`: the only GlobalAlert names the Calico API server accepts. */
+export function globalAlertName(detectorId: string): string {
+    return `${globalAlertConstants.namePrefix}${detectorId.replace(/_/g, "-")}`;
 }
 
 export function findDetector(id: string): Detector | undefined {

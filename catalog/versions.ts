@@ -15,11 +15,12 @@ export interface VersionRange {
     readonly until?: string;
 }
 
-const versionPattern = /^v?(\d+)\.(\d+)\.(\d+)$/;
+/** MAJOR.MINOR.PATCH without leading zeros or suffixes, each part at most three digits. */
+const versionPattern = /^v?(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
 
 /** Parses "3.12.0" or "v3.12.0"; returns undefined for anything else. */
 export function parseVersion(text: string): CalicoVersion | undefined {
-    const match = versionPattern.exec(text.trim());
+    const match = versionPattern.exec(text);
     if (!match) {
         return undefined;
     }

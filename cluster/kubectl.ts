@@ -1,6 +1,8 @@
 /** A ClusterReader that asks `kubectl`, with the stack's kubeconfig context, without a shell. */
 import { execFile } from "node:child_process";
 import { ClusterObject } from "../catalog/prerequisites";
+import { quote } from "../common/quote";
+import { UserError } from "../common/userError";
 import { ClusterReader } from "./preflight";
 
 interface KubectlResult {
@@ -12,7 +14,25 @@ interface KubectlResult {
 const missingResourceType =
     /doesn't have a resource type|the server could not find the requested resource/;
 
+/** How long the first request may take before the cluster counts as unreachable. */
+export const reachableTimeoutSeconds = 10;
+
+/** The cluster cannot be read at all; nothing was changed. */
+export class ClusterUnreadableError extends UserError {}
+
+/** kubectl's stderr as one bounded, quoted line per distinct message (it repeats retries). */
+export function kubectlMessage(stderr: string): string {
+    const lines = [...new Set(stderr.split(/\r?\n/).map((l) => l.trim()))].filter((l) => l);
+    const shown = lines
+        .slice(-3)
+        .map((line) => quote(line, 300))
+        .join("; ");
+    return lines.length > 3 ? `${shown} (and ${lines.length - 3} more lines)` : shown;
+}
+
 export class KubectlReader implements ClusterReader {
+    private reachable?: Promise<void>;
+
     /** @param context kubeconfig context; undefined uses the current one. */
     constructor(private readonly context?: string) {}
 
@@ -61,12 +81,35 @@ export class KubectlReader implements ClusterReader {
     }
 
     private failure(result: KubectlResult): Error {
-        return new Error(
-            `preflight could not read the cluster${this.context ? ` (context ${this.context})` : ""}: ${result.stderr.trim() || `kubectl exited with ${result.code}`}`,
+        return new ClusterUnreadableError(
+            `preflight could not read the cluster${this.context ? ` (context ${quote(this.context)})` : ""}; nothing was changed: ${kubectlMessage(result.stderr) || `kubectl exited with ${result.code}`}`,
         );
     }
 
-    private run(args: string[]): Promise<KubectlResult> {
+    /**
+     * One short request before the real ones, so an unreachable cluster fails once and fast
+     * instead of once per object after each request's own timeout.
+     */
+    private ensureReachable(): Promise<void> {
+        this.reachable ??= this.kubectl([
+            "get",
+            "--raw",
+            "/version",
+            `--request-timeout=${reachableTimeoutSeconds}s`,
+        ]).then((result) => {
+            if (result.code !== 0) {
+                throw this.failure(result);
+            }
+        });
+        return this.reachable;
+    }
+
+    private async run(args: string[]): Promise<KubectlResult> {
+        await this.ensureReachable();
+        return this.kubectl(args);
+    }
+
+    private kubectl(args: string[]): Promise<KubectlResult> {
         const fullArgs = this.context ? ["--context", this.context, ...args] : args;
         return new Promise((resolve, reject) => {
             execFile(
@@ -76,7 +119,7 @@ export class KubectlReader implements ClusterReader {
                 (error, stdout, stderr) => {
                     if (error && (error as NodeJS.ErrnoException).code === "ENOENT") {
                         reject(
-                            new Error(
+                            new ClusterUnreadableError(
                                 "preflight needs kubectl on PATH to read the cluster (or set calico-ad:renderDirectory to render without a cluster)",
                             ),
                         );

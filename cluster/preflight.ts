@@ -2,10 +2,11 @@
  * Checks, before anything is created or changed, that the cluster has what Anomaly Detection
  * needs, and settles the cluster name (configured, or read from the cluster).
  */
-import * as pulumi from "@pulumi/pulumi";
 import { intrusionDetectionController } from "../catalog/eras";
 import { ClusterObject, prerequisites } from "../catalog/prerequisites";
-import { configKey } from "../config/keys";
+import { configKey } from "../catalog/configKeys";
+import { quote } from "../common/quote";
+import { UserError } from "../common/userError";
 import { Settings } from "../config/settings";
 import { clusterNameProblem } from "../config/values";
 
@@ -18,12 +19,11 @@ export interface ClusterReader {
 }
 
 /** The cluster is missing prerequisites, or disagrees with the config. */
-export class PreflightError extends pulumi.RunError {
+export class PreflightError extends UserError {
     constructor(readonly problems: readonly string[]) {
         super(
             `preflight found ${problems.length} problem${problems.length === 1 ? "" : "s"} in the cluster; nothing was changed:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
         );
-        this.name = "PreflightError";
     }
 }
 
@@ -93,7 +93,7 @@ export async function preflight(
         clusterName !== settings.clusterName
     ) {
         problems.push(
-            `${configKey("clusterName")} is "${settings.clusterName}" but the cluster calls itself "${clusterName}" (${source}); fix the config or unset it to use the cluster's name`,
+            `${configKey("clusterName")} is ${quote(settings.clusterName)} but the cluster calls itself ${quote(clusterName)} (${source}); fix the config or unset it to use the cluster's name`,
         );
     }
     if (settings.era === "manifest" && settings.clusterName === undefined) {

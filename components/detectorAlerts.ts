@@ -1,8 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { globalAlertConstants } from "../catalog/eras";
-import { findDetector } from "../catalog/lookup";
+import { findDetector, globalAlertName } from "../catalog/lookup";
 import { withoutControllersAnnotations } from "./adJobsDeployment";
+
+export { globalAlertName } from "../catalog/lookup";
 
 /** Arguments of the GlobalAlert-era detectors (Calico 3.13 to 3.17). */
 export interface DetectorAlertsArgs {
@@ -14,11 +15,6 @@ export interface DetectorAlertsArgs {
     readonly severity: pulumi.Input<number>;
     /** False deletes in the background, for API servers without a garbage collector. */
     readonly awaitRollout: boolean;
-}
-
-/** `tigera.io.detector.<id-with-dashes>`: the only names the Calico API server accepts. */
-export function globalAlertName(detectorId: string): string {
-    return `${globalAlertConstants.namePrefix}${detectorId.replace(/_/g, "-")}`;
 }
 
 /** The GlobalAlert that enables one detector. */

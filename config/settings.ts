@@ -5,43 +5,62 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
-    findDetector,
-    findEnvVar,
-    jobsOf,
-    detectorsOf,
-    eraOf,
-    enterpriseEquivalent,
-    manifestProfile,
-    ManifestProfile,
-    nearestName,
-} from "../catalog/lookup";
+    configKey,
+    detectorPeriodRange,
+    detectorSeverityRange,
+    findKey,
+    KeyScope,
+    maxCollectionSize,
+    maxStructuredValueLength,
+    projectName,
+    scalarKeys,
+    structuredKeys,
+} from "../catalog/configKeys";
+import { durationSeconds, renderEnvValue, splitList } from "../catalog/envValues";
+import { detectorCatalog } from "../catalog/detectors";
 import { envVarCatalog, reservedEnvVars } from "../catalog/envVars";
 import {
     ClusterType,
     clusterTypes,
+    Era,
     globalAlertConstants,
     manifestConstants,
     products,
+    releaseShapes,
 } from "../catalog/eras";
+import {
+    detectorsOf,
+    editDistance,
+    enterpriseEquivalent,
+    eraOf,
+    findDetector,
+    findEnvVar,
+    jobsOf,
+    manifestProfile,
+    ManifestProfile,
+    nearestName,
+} from "../catalog/lookup";
+import { knownReleasesNear, releasesOffering } from "../catalog/releases";
 import {
     CalicoVersion,
     describeRanges,
     formatVersion,
-    releaseName,
     inAnyRange,
     parseVersion,
     Product,
+    releaseName,
 } from "../catalog/versions";
-import { configKey, projectName, scalarKeys, structuredKeys } from "./keys";
+import { defaultProductionPatterns, productionReason } from "../common/production";
+import { prototypeKeys, quote } from "../common/quote";
+import { UserError } from "../common/userError";
+import { KubeContexts } from "../common/kubeconfig";
 import { parseSimulation, SimulationSettings } from "./simulation";
 import {
     clusterNameProblem,
     dnsSubdomainProblem,
-    durationSeconds,
+    imageDigestProblem,
     imageRegistryProblem,
     imageTagProblem,
-    renderEnvValue,
-    splitList,
 } from "./values";
 
 /** An env var as the AD jobs container gets it. */
@@ -69,8 +88,6 @@ interface CommonSettings {
     /** Simulations to run after deployment; undefined when none is enabled. */
     readonly simulation?: SimulationSettings;
 }
-
-type CommonInput = CommonSettings & { readonly warnings: string[] };
 
 /** CE 3.5 to 3.12: the ad-jobs-deployment Deployment and its two policies. */
 export interface ManifestEraSettings extends CommonSettings {
@@ -101,14 +118,24 @@ export interface GlobalAlertEraSettings extends CommonSettings {
 
 export type Settings = ManifestEraSettings | GlobalAlertEraSettings;
 
+/** At most this many problems are listed; the rest are counted. */
+export const maxListedProblems = 50;
+
 /** Stack config that cannot be deployed. The message lists every problem found. */
-export class ConfigError extends pulumi.RunError {
-    constructor(readonly problems: readonly string[]) {
+export class ConfigError extends UserError {
+    constructor(
+        readonly problems: readonly string[],
+        /** Checks that could not run, each with the reason. */
+        readonly notChecked: readonly string[] = [],
+    ) {
+        const listed = problems.slice(0, maxListedProblems).map((p) => `  - ${p}`);
+        if (problems.length > maxListedProblems) {
+            listed.push(`  - ... and ${problems.length - maxListedProblems} more`);
+        }
+        const skipped = notChecked.map((n) => `  - not checked: ${n}`);
         super(
-            `${projectName} stack config has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n` +
-                problems.map((p) => `  - ${p}`).join("\n"),
+            `${projectName} stack config has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${[...listed, ...skipped].join("\n")}`,
         );
-        this.name = "ConfigError";
     }
 }
 
@@ -117,9 +144,38 @@ export function readStackConfig(): Record<string, string> {
     return pulumi.runtime.allConfig();
 }
 
+/** What parseSettings knows beyond stack config: the kubeconfig and the stack name. */
+export interface SettingsEnvironment {
+    readonly kubeContexts?: KubeContexts;
+    /** The Pulumi stack, for the production rule. */
+    readonly stack?: string;
+}
+
+/** A stack, context or cluster name pattern: printable, at most 253 characters. */
+const patternProblem = (pattern: string, key: string) =>
+    pattern.length <= 253 && /^[\x21-\x7e]+$/.test(pattern)
+        ? undefined
+        : `${key}: ${quote(pattern)} is not allowed; allowed: a name pattern of up to 253 printable characters without spaces, with * and ? as wildcards`;
+
+/** The release as far as the config names it; `unknown` says why it cannot be used. */
+type ReleaseKnowledge =
+    | {
+          readonly known: true;
+          readonly product: Product;
+          readonly version: CalicoVersion;
+          readonly clusterType: ClusterType;
+          readonly era: Era;
+          readonly name: string;
+      }
+    | { readonly known: false; readonly era?: Era; readonly name?: string; readonly why: string };
+
 /** Validates raw stack config (keys like "calico-ad:clusterType", values as strings or JSON). */
-export function parseSettings(raw: Readonly<Record<string, string>>): Settings {
+export function parseSettings(
+    raw: Readonly<Record<string, string>>,
+    environment: SettingsEnvironment = {},
+): Settings {
     const problems: string[] = [];
+    const notChecked: string[] = [];
     const warnings: string[] = [];
     const reader = new ConfigReader(raw, problems);
 
@@ -139,80 +195,195 @@ export function parseSettings(raw: Readonly<Record<string, string>>): Settings {
             );
         }
     }
+    const kubeContext = reader.optionalString("kubeContext");
+    const renderDirectory = reader.optionalString("renderDirectory");
+    const awaitRollout = reader.boolean("awaitRollout") ?? true;
+    if (kubeContext !== undefined && renderDirectory === undefined) {
+        const problem = kubeContextMissing(kubeContext, environment.kubeContexts);
+        if (problem) {
+            problems.push(`${configKey("kubeContext")}: ${problem}`);
+        }
+    }
 
-    const calicoVersion = versionText === undefined ? undefined : parseVersion(versionText);
-    if (versionText !== undefined && !calicoVersion) {
-        problems.push(
-            `${configKey("calicoVersion")}: "${versionText}" is not a release version; allowed: MAJOR.MINOR.PATCH such as 3.12.0 (the image tag is derived from it)`,
+    const release = knowRelease(product, versionText, clusterType, problems);
+    if (!release.known) {
+        notChecked.push(
+            `whether each key applies to the release, and the values that depend on it (jobs, detectors, thresholds, simulations against them), because ${release.why}`,
         );
+    } else {
+        reader.rejectOtherEra(release.era, release.name);
     }
 
-    const common = {
-        product: product ?? "enterprise",
-        clusterName,
-        kubeContext: reader.optionalString("kubeContext"),
-        renderDirectory: reader.optionalString("renderDirectory"),
-        awaitRollout: reader.boolean("awaitRollout") ?? true,
-        warnings,
-    };
+    const common = { clusterName, kubeContext, renderDirectory, awaitRollout, warnings };
+    const manifest =
+        release.era !== "globalAlert" ? manifestEra(reader, release, common, problems) : undefined;
+    const globalAlert =
+        release.era !== "manifest"
+            ? globalAlertEra(reader, release, problems, notChecked)
+            : undefined;
+    const era = manifest ?? globalAlert;
 
-    if (!calicoVersion || !product || !clusterType) {
-        throw new ConfigError(problems);
-    }
-    const era = eraOf(product, calicoVersion);
-    const release = releaseName(product, calicoVersion);
-    if (typeof era === "object") {
-        problems.push(
-            `${configKey("calicoVersion")}: ${release} is not supported: ${era.unsupported}`,
-        );
-        throw new ConfigError(problems);
-    }
-
-    const settings: Settings =
-        era === "manifest"
-            ? manifestEra(reader, { ...common, calicoVersion, clusterType }, release, problems)
-            : globalAlertEra(reader, { ...common, calicoVersion, clusterType }, release, problems);
-
-    const simulation = parseSimulation(reader.structured("simulation"), {
-        era,
-        release,
-        portScanThreshold: settings.portScanThreshold,
-        ipSweepThreshold: settings.era === "manifest" ? settings.ipSweepThreshold : undefined,
-        kubeContext: settings.kubeContext,
-        enabled: settings.era === "manifest" ? settings.enabledJobs : settings.detectors,
-    });
+    const simulation = parseSimulation(
+        reader.structured("simulation"),
+        release.known && era
+            ? {
+                  era: release.era,
+                  release: release.name,
+                  portScanThreshold: era.portScanThreshold,
+                  ipSweepThreshold: manifest?.ipSweepThreshold,
+                  kubeContext,
+                  enabled: manifest?.enabledJobs ?? globalAlert?.detectors,
+              }
+            : undefined,
+    );
     problems.push(...simulation.problems);
     warnings.push(...simulation.warnings);
     const runsSimulation = simulation.settings?.portScan || simulation.settings?.ipSweep;
-    if (runsSimulation && settings.renderDirectory !== undefined) {
+    const patterns = {
+        productionStacks:
+            reader.list("productionStacks", patternProblem) ??
+            defaultProductionPatterns.productionStacks,
+        protectedContexts:
+            reader.list("protectedContexts", patternProblem) ??
+            defaultProductionPatterns.protectedContexts,
+    };
+    const allowProduction = reader.boolean("allowSimulationInProduction") ?? false;
+    if (runsSimulation && !allowProduction) {
+        const context = kubeContext ?? environment.kubeContexts?.current;
+        const production = productionReason(
+            {
+                stack: environment.stack,
+                kubeContext: context,
+                cluster:
+                    context === undefined ? undefined : environment.kubeContexts?.clusters[context],
+            },
+            patterns,
+        );
+        if (production) {
+            problems.push(
+                `${configKey("simulation")}: the attack simulation would run against production (stack ${quote(environment.stack ?? "unknown")}, kube context ${quote(context ?? "the current one")}), because ${production}; disable it for this stack, or set ${configKey("allowSimulationInProduction")} to true if it is intended`,
+            );
+        }
+    }
+    if (runsSimulation && renderDirectory !== undefined) {
         problems.push(
             `${configKey("simulation")}: a simulation needs a cluster to scan, but ${configKey("renderDirectory")} renders manifests without one; disable the simulation or unset renderDirectory`,
         );
     }
-    if (problems.length > 0) {
-        throw new ConfigError(problems);
+    if (problems.length > 0 || !release.known || !era) {
+        throw new ConfigError(problems, notChecked);
     }
+    const settings: Settings = {
+        ...common,
+        product: release.product,
+        calicoVersion: release.version,
+        clusterType: release.clusterType,
+        ...era,
+    } as Settings;
     return runsSimulation ? { ...settings, simulation: simulation.settings } : settings;
 }
 
+/** Why a configured kube context cannot be used, or undefined when the kubeconfig has it. */
+export function kubeContextMissing(
+    context: string,
+    contexts: KubeContexts | undefined,
+): string | undefined {
+    if (!contexts) {
+        return undefined;
+    }
+    if (contexts.unreadable) {
+        return `${quote(context)} cannot be looked up: ${contexts.unreadable}`;
+    }
+    if (contexts.names.includes(context)) {
+        return undefined;
+    }
+    const suggestion = nearestName(context, contexts.names);
+    const listed = contexts.names
+        .slice(0, 20)
+        .map((name) => quote(name))
+        .join(", ");
+    return `${quote(context)} is not a context of ${contexts.files.join(", ")}${suggestion ? `; did you mean ${quote(suggestion)}?` : ""}; contexts there: ${listed || "none"}${contexts.names.length > 20 ? `, and ${contexts.names.length - 20} more` : ""}`;
+}
+
+/** Settles product, version and cluster type, recording a problem for each bad one. */
+function knowRelease(
+    product: Product | undefined,
+    versionText: string | undefined,
+    clusterType: ClusterType | undefined,
+    problems: string[],
+): ReleaseKnowledge {
+    const key = configKey("calicoVersion");
+    const version = versionText === undefined ? undefined : parseVersion(versionText);
+    if (versionText !== undefined && !version) {
+        problems.push(
+            `${key}: ${quote(versionText)} is not a release version; allowed: MAJOR.MINOR.PATCH such as 3.12.0 (digits without leading zeros; the image tag is derived from it)`,
+        );
+    }
+    if (version && product && !releaseShapes[product].hasMajor(version.major)) {
+        const cloudHint =
+            product === "enterprise" && releaseShapes.cloud.hasMajor(version.major)
+                ? `; it looks like a Calico Cloud version (set ${configKey("product")} to cloud)`
+                : "";
+        problems.push(
+            `${key}: ${quote(versionText)} is not a ${releaseName(product, version).replace(/ [^ ]+$/, "")} release; allowed: ${releaseShapes[product].shown}${cloudHint}`,
+        );
+        return { known: false, why: `${key} is not a release of ${quote(product)}` };
+    }
+    if (!version || !product || !clusterType) {
+        const bad = [
+            ...(!product ? [configKey("product")] : []),
+            ...(!version ? [key] : []),
+            ...(!clusterType ? [configKey("clusterType")] : []),
+        ];
+        return {
+            known: false,
+            why: `${bad.join(" and ")} ${bad.length === 1 ? "is" : "are"} missing or invalid`,
+        };
+    }
+    const name = releaseName(product, version);
+    const era = eraOf(product, version);
+    if (typeof era === "object") {
+        problems.push(`${key}: ${name} is not supported: ${era.unsupported}`);
+        return { known: false, name, why: `${name} has no Anomaly Detection to configure` };
+    }
+    if (era === "globalAlert" && !detectorsOf(enterpriseEquivalent(product, version))) {
+        const near = knownReleasesNear(enterpriseEquivalent(product, version));
+        problems.push(
+            `${key}: the catalog knows no detectors for ${name}: it is not a release listed in tigera/docs releases.json, so the operator it shipped is unknown; known releases: ${near.join(", ")}`,
+        );
+        return { known: false, era, name, why: `the detectors of ${name} are unknown` };
+    }
+    return { known: true, product, version, clusterType, era, name };
+}
+
+type Common = {
+    readonly clusterName?: string;
+    readonly renderDirectory?: string;
+    readonly warnings: string[];
+};
+
+/** A key path for messages; names from the config that are not plain identifiers are quoted. */
+const keyPath = (key: string, name: string) =>
+    /^[A-Za-z0-9_.-]{1,100}$/.test(name) ? `${key}.${name}` : `${key}[${quote(name)}]`;
+
 function manifestEra(
     reader: ConfigReader,
-    common: CommonInput,
-    release: string,
+    release: ReleaseKnowledge,
+    common: Common,
     problems: string[],
-): ManifestEraSettings {
-    const v = common.calicoVersion;
-    const profile = manifestProfile(v, common.clusterType);
-    reader.forbid(
-        "detectors",
-        `applies from Calico 3.13 on; in ${release} every job runs unless listed in ${configKey("disabledJobs")}`,
-    );
-
+): Omit<ManifestEraSettings, keyof CommonSettings> | undefined {
+    const known = release.known ? release : undefined;
+    const v = known?.version;
     const jobEnv: EnvSetting[] = [];
-    const configured = reader.object("jobEnv") ?? {};
-    for (const [name, value] of Object.entries(configured)) {
-        const key = `${configKey("jobEnv")}.${name}`;
-        if (name in reservedEnvVars) {
+    for (const [name, value] of Object.entries(reader.object("jobEnv") ?? {})) {
+        const key = keyPath(configKey("jobEnv"), name);
+        if (prototypeKeys.has(name)) {
+            problems.push(
+                `${key}: ${quote(name)} is not an env var name; see the env var reference in the README`,
+            );
+            continue;
+        }
+        if (Object.hasOwn(reservedEnvVars, name)) {
             problems.push(
                 `${key}: ${name} is set by the stack itself; use ${reservedEnvVars[name]} instead`,
             );
@@ -234,14 +405,14 @@ function manifestEra(
             problems.push(`${key}: ${rendered.problem}`);
             continue;
         }
-        if (!inAnyRange(v, envVar.readBy)) {
+        if (known && v && !inAnyRange(v, envVar.readBy)) {
             const replacement = findEnvVar(envVar.replacedBy ?? "");
             const hint =
                 replacement && inAnyRange(v, replacement.readBy)
                     ? `; this release reads ${replacement.name} instead`
                     : "";
             common.warnings.push(
-                `${key}: ${release} does not read ${name} (read by ${describeRanges(envVar.readBy)}); it is deployed but has no effect${hint}`,
+                `${key}: ${known.name} does not read ${name} (read by ${describeRanges(envVar.readBy)}); it is deployed but has no effect${hint}`,
             );
         }
         jobEnv.push({ name, value: rendered.value });
@@ -249,20 +420,49 @@ function manifestEra(
     const catalogOrder = (e: EnvSetting) => envVarCatalog.findIndex((c) => c.name === e.name);
     jobEnv.sort((a, b) => catalogOrder(a) - catalogOrder(b));
 
-    const jobs = jobsOf(v);
-    const disabledJobs =
-        reader.list("disabledJobs", (id, key) => {
-            if (jobs.includes(id)) {
-                return undefined;
-            }
-            const known = findDetector(id);
-            if (known && known.jobs.length > 0) {
-                return `${key}: "${id}" is not a job of ${release} (it runs in ${describeRanges(known.jobs)}); jobs of this release: ${jobs.join(", ")}`;
-            }
-            const suggestion = nearestName(id, jobs);
-            return `${key}: "${id}" is not a job ID${suggestion ? `; did you mean ${suggestion}?` : ""}; jobs of ${release}: ${jobs.join(", ")}`;
-        }) ?? profile.defaultDisabledJobs.filter((id) => jobs.includes(id));
+    const jobs = v ? jobsOf(v) : undefined;
+    const configuredDisabled = reader.list("disabledJobs", (id, key) => {
+        const detector = findDetector(id);
+        if (!jobs) {
+            return detector && detector.jobs.length > 0
+                ? undefined
+                : `${key}: ${quote(id)} is not a job ID of any release${nearestSuggestion(id, jobIds())}`;
+        }
+        if (jobs.includes(id)) {
+            return undefined;
+        }
+        if (detector && detector.jobs.length > 0) {
+            return `${key}: ${quote(id)} is not a job of ${known?.name} (it runs in ${describeRanges(detector.jobs)}); jobs of this release: ${jobs.join(", ")}`;
+        }
+        return `${key}: ${quote(id)} is not a job ID${nearestSuggestion(id, jobs)}; jobs of ${known?.name}: ${jobs.join(", ")}`;
+    });
 
+    const registry =
+        reader.optionalString("imageRegistry") ?? manifestConstants.defaultImageRegistry;
+    const tag = reader.optionalString("imageTag") ?? (v ? `v${formatVersion(v)}` : undefined);
+    const digest = reader.optionalString("imageDigest");
+    const pullSecret =
+        reader.optionalString("imagePullSecret") ?? manifestConstants.defaultPullSecret;
+    reader.check("imageRegistry", registry, imageRegistryProblem);
+    if (tag !== undefined) {
+        reader.check("imageTag", tag, imageTagProblem);
+    }
+    if (digest !== undefined) {
+        reader.check("imageDigest", digest, imageDigestProblem);
+    }
+    reader.check("imagePullSecret", pullSecret, dnsSubdomainProblem);
+
+    if (!known || !v || !jobs) {
+        return undefined;
+    }
+    if (common.renderDirectory !== undefined && common.clusterName === undefined) {
+        problems.push(
+            `${configKey("clusterName")}: required with ${configKey("renderDirectory")}, because a rendered manifest cannot read the name from a cluster`,
+        );
+    }
+    const profile = manifestProfile(v, known.clusterType);
+    const disabledJobs =
+        configuredDisabled ?? profile.defaultDisabledJobs.filter((id) => jobs.includes(id));
     const effectiveEnv: EffectiveEnvSetting[] = envVarCatalog
         .filter((e) => inAnyRange(v, e.readBy) || jobEnv.some((j) => j.name === e.name))
         .map((e) => {
@@ -286,26 +486,10 @@ function manifestEra(
     const effectiveNumber = (name: string) =>
         Number(effectiveEnv.find((e) => e.name === name)?.value);
 
-    if (common.renderDirectory !== undefined && common.clusterName === undefined) {
-        problems.push(
-            `${configKey("clusterName")}: required with ${configKey("renderDirectory")}, because a rendered manifest cannot read the name from a cluster`,
-        );
-    }
-
-    const registry =
-        reader.optionalString("imageRegistry") ?? manifestConstants.defaultImageRegistry;
-    const tag = reader.optionalString("imageTag") ?? `v${formatVersion(v)}`;
-    const pullSecret =
-        reader.optionalString("imagePullSecret") ?? manifestConstants.defaultPullSecret;
-    reader.check("imageRegistry", registry, imageRegistryProblem);
-    reader.check("imageTag", tag, imageTagProblem);
-    reader.check("imagePullSecret", pullSecret, dnsSubdomainProblem);
-
     return {
-        ...common,
         era: "manifest",
         profile,
-        image: `${registry}/${manifestConstants.imageName}:${tag}`,
+        image: `${registry}/${manifestConstants.imageName}:${tag}${digest ? `@${digest}` : ""}`,
         imagePullSecret: pullSecret,
         jobEnv,
         effectiveEnv,
@@ -318,52 +502,75 @@ function manifestEra(
     };
 }
 
+/** Job IDs of any manifest-era release, and detector IDs of any GlobalAlert-era release. */
+const jobIds = () => detectorCatalog.filter((d) => d.jobs.length > 0).map((d) => d.id);
+const detectorIds = () =>
+    detectorCatalog.filter((d) => releasesOffering(d.id) !== "").map((d) => d.id);
+
+const nearestSuggestion = (id: string, candidates: readonly string[]) => {
+    const suggestion = nearestName(id, candidates);
+    return suggestion ? `; did you mean ${suggestion}?` : "";
+};
+
 function globalAlertEra(
     reader: ConfigReader,
-    common: CommonInput,
-    release: string,
+    release: ReleaseKnowledge,
     problems: string[],
-): GlobalAlertEraSettings {
-    const operatorOwned = `since Calico 3.13 the Tigera operator owns the detector pods, so ${release} offers no supported way to change it`;
-    const configured = reader.object("jobEnv");
-    for (const name of Object.keys(configured ?? {})) {
-        problems.push(
-            `${configKey("jobEnv")}.${name}: thresholds cannot be set for ${release}: ${operatorOwned}; remove ${configKey("jobEnv")}`,
+    notChecked: string[],
+): Omit<GlobalAlertEraSettings, keyof CommonSettings> | undefined {
+    const known = release.known ? release : undefined;
+    if (known) {
+        const operatorOwned = `since Calico 3.13 the Tigera operator owns the detector pods, so ${known.name} offers no supported way to change it`;
+        for (const name of Object.keys(reader.object("jobEnv") ?? {})) {
+            problems.push(
+                `${keyPath(configKey("jobEnv"), name)}: thresholds cannot be set for ${known.name}: ${operatorOwned}; remove ${configKey("jobEnv")}`,
+            );
+        }
+    }
+    const available = known
+        ? detectorsOf(enterpriseEquivalent(known.product, known.version))
+        : undefined;
+    if (!available && reader.isSet("detectors")) {
+        notChecked.push(
+            `whether ${configKey("detectors")} are offered by the release, because its detectors are unknown (see ${configKey("calicoVersion")})`,
         );
     }
-    reader.forbid(
-        "disabledJobs",
-        `applies to the manifest era (up to 3.12); in ${release} detectors are off unless listed in ${configKey("detectors")}`,
-    );
-    for (const name of ["imageRegistry", "imageTag", "imagePullSecret"]) {
-        reader.forbid(name, `the operator picks the detector image in ${release}`);
-    }
-
-    const available = detectorsOf(enterpriseEquivalent(common.product, common.calicoVersion));
     const detectors = reader.list("detectors", (id, key) => {
+        const detector = findDetector(id);
+        if (!available) {
+            return detector && releasesOffering(id) !== ""
+                ? undefined
+                : `${key}: ${quote(id)} is not a detector ID of any release${nearestSuggestion(id, detectorIds())}`;
+        }
         if (available.includes(id)) {
             return undefined;
         }
-        const known = findDetector(id);
-        if (known) {
-            return `${key}: "${id}" is not a detector of ${release}${known.detectors.length > 0 ? ` (offered in ${describeRanges(known.detectors)})` : ""}; detectors of this release: ${available.join(", ")}`;
+        if (detector) {
+            const offered = releasesOffering(id);
+            return `${key}: ${quote(id)} is not a detector of ${known?.name}${offered ? ` (offered in ${offered})` : ""}; detectors of this release: ${available.join(", ")}`;
         }
-        const suggestion = nearestName(id, available);
-        return `${key}: "${id}" is not a detector ID${suggestion ? `; did you mean ${suggestion}?` : ""}; detectors of ${release}: ${available.join(", ")}`;
-    }) ?? ["port_scan"];
+        return `${key}: ${quote(id)} is not a detector ID${nearestSuggestion(id, available)}; detectors of ${known?.name}: ${available.join(", ")}`;
+    }) ?? [...globalAlertConstants.defaultDetectors];
 
     const period = reader.string("detectorPeriod") ?? globalAlertConstants.defaultPeriod;
     const seconds = durationSeconds(period);
-    if (seconds === undefined || seconds < 60 || seconds > 86400) {
+    if (
+        seconds === undefined ||
+        seconds < detectorPeriodRange.min ||
+        seconds > detectorPeriodRange.max
+    ) {
         problems.push(
-            `${configKey("detectorPeriod")}: "${period}" is not allowed; allowed: a duration from 1m to 24h such as 5m, 15m or 1h`,
+            `${configKey("detectorPeriod")}: ${quote(period)} is not allowed; allowed: a duration from ${detectorPeriodRange.shown} such as 5m, 15m or 1h`,
         );
     }
     const severity =
-        reader.integer("detectorSeverity", 1, 100) ?? globalAlertConstants.defaultSeverity;
+        reader.integer("detectorSeverity", detectorSeverityRange.min, detectorSeverityRange.max) ??
+        globalAlertConstants.defaultSeverity;
 
+    if (!known || !available) {
+        return undefined;
+    }
     return {
-        ...common,
         era: "globalAlert",
         detectors,
         availableDetectors: available,
@@ -373,6 +580,18 @@ function globalAlertEra(
     };
 }
 
+/** Why each era refuses the keys of the other, in the words users need. */
+const otherEraReasons: Record<Era, (release: string, name: string) => string> = {
+    manifest: (release, name) =>
+        name === "detectors"
+            ? `applies from Calico 3.13 on; in ${release} every job runs unless listed in ${configKey("disabledJobs")}`
+            : `applies from Calico 3.13 on (GlobalAlert era); ${release} runs the AD jobs Deployment, configured by ${configKey("jobEnv")} and ${configKey("disabledJobs")}`,
+    globalAlert: (release, name) =>
+        name === "disabledJobs"
+            ? `applies to the manifest era (up to 3.12); in ${release} detectors are off unless listed in ${configKey("detectors")}`
+            : `the operator picks the detector image in ${release}`,
+};
+
 /** Typed access to raw config values; records a problem for each bad one. */
 class ConfigReader {
     constructor(
@@ -381,27 +600,73 @@ class ConfigReader {
     ) {}
 
     private value(name: string): string | undefined {
-        return this.raw[configKey(name)];
+        const key = configKey(name);
+        return Object.hasOwn(this.raw, key) ? this.raw[key] : undefined;
+    }
+
+    /** Whether the key holds a value other than empty or its declared default. */
+    isSet(name: string): boolean {
+        const value = this.value(name);
+        const declared = scalarKeys.find((k) => k.name === name);
+        return (
+            value !== undefined &&
+            value !== "" &&
+            (declared?.default === undefined || value !== String(declared.default))
+        );
     }
 
     rejectUnknownKeys(): void {
         const known = [...scalarKeys, ...structuredKeys].map((k) => k.name);
         for (const key of Object.keys(this.raw)) {
-            if (!key.startsWith(`${projectName}:`)) {
+            const colon = key.indexOf(":");
+            const namespace = colon < 0 ? "" : key.slice(0, colon);
+            const name = key.slice(colon + 1);
+            if (namespace !== projectName) {
+                if (isMisspeltNamespace(namespace)) {
+                    const suggestion = known.includes(name) ? name : nearestName(name, known);
+                    this.problems.push(
+                        `${quote(key)}: unknown config namespace ${quote(namespace)}, so the key is ignored${suggestion ? `; did you mean ${configKey(suggestion)}?` : `; the project's keys are ${projectName}:<name>`}`,
+                    );
+                }
                 continue;
             }
-            const name = key.slice(projectName.length + 1);
             if (!known.includes(name)) {
-                const suggestion = nearestName(name, known);
+                const suggestion = prototypeKeys.has(name) ? undefined : nearestName(name, known);
+                const shown = /^[A-Za-z0-9_.-]{1,100}$/.test(name) ? key : quote(key);
                 this.problems.push(
-                    `${key}: unknown config key${suggestion ? `; did you mean ${configKey(suggestion)}?` : `; known keys: ${known.join(", ")}`}`,
+                    `${shown}: unknown config key${suggestion ? `; did you mean ${configKey(suggestion)}?` : `; known keys: ${known.join(", ")}`}`,
                 );
             }
         }
     }
 
+    /** Records a problem for every set key whose scope is the other era. */
+    rejectOtherEra(era: Era, release: string): void {
+        const otherEra = (scope: KeyScope) => scope !== "all" && scope !== era;
+        for (const key of [...scalarKeys, ...structuredKeys]) {
+            if (key.name === "jobEnv" || !otherEra(key.scope) || !this.isSet(key.name)) {
+                continue;
+            }
+            this.problems.push(
+                `${configKey(key.name)}: is set to ${quote(this.shownValue(key.name))} but ${otherEraReasons[era](release, key.name)}`,
+            );
+            this.ignored.add(key.name);
+        }
+    }
+
+    /** Keys already reported as not applying; they are not read further. */
+    private readonly ignored = new Set<string>();
+
+    private shownValue(name: string): unknown {
+        const key = findKey(name);
+        return key && "shape" in key ? this.json(name) : (this.value(name) ?? "");
+    }
+
     /** A required or defaulted string; empty counts as unset. */
     string(name: string): string | undefined {
+        if (this.ignored.has(name)) {
+            return undefined;
+        }
         const value = this.value(name);
         if (value === undefined || value === "") {
             const declared = scalarKeys.find((k) => k.name === name);
@@ -416,7 +681,7 @@ class ConfigReader {
     }
 
     optionalString(name: string): string | undefined {
-        const value = this.value(name);
+        const value = this.ignored.has(name) ? undefined : this.value(name);
         return value === undefined || value === "" ? undefined : value;
     }
 
@@ -428,7 +693,7 @@ class ConfigReader {
         if (!allowed.includes(value as T)) {
             const suggestion = nearestName(value, allowed);
             this.problems.push(
-                `${configKey(name)}: "${value}" is not allowed; allowed: ${allowed.join(", ")}${suggestion ? ` (did you mean ${suggestion}?)` : ""}`,
+                `${configKey(name)}: ${quote(value)} is not allowed; allowed: ${allowed.join(", ")}${suggestion ? ` (did you mean ${suggestion}?)` : ""}`,
             );
             return undefined;
         }
@@ -436,13 +701,13 @@ class ConfigReader {
     }
 
     boolean(name: string): boolean | undefined {
-        const value = this.value(name);
-        if (value === undefined || value === "") {
+        const value = this.optionalString(name);
+        if (value === undefined) {
             return undefined;
         }
         if (value !== "true" && value !== "false") {
             this.problems.push(
-                `${configKey(name)}: "${value}" is not allowed; allowed: true or false`,
+                `${configKey(name)}: ${quote(value)} is not allowed; allowed: true or false`,
             );
             return undefined;
         }
@@ -450,14 +715,14 @@ class ConfigReader {
     }
 
     integer(name: string, min: number, max: number): number | undefined {
-        const value = this.value(name);
-        if (value === undefined || value === "") {
+        const value = this.optionalString(name);
+        if (value === undefined) {
             return undefined;
         }
         const n = Number(value);
         if (!Number.isInteger(n) || n < min || n > max) {
             this.problems.push(
-                `${configKey(name)}: "${value}" is not allowed; allowed: an integer from ${min} to ${max}`,
+                `${configKey(name)}: ${quote(value)} is not allowed; allowed: an integer from ${min} to ${max}`,
             );
             return undefined;
         }
@@ -466,13 +731,20 @@ class ConfigReader {
 
     /** A structured key holding a map; undefined when unset. */
     object(name: string): Record<string, unknown> | undefined {
-        const parsed = this.json(name);
+        const parsed = this.ignored.has(name) ? undefined : this.json(name);
         if (parsed === undefined) {
             return undefined;
         }
         if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
             this.problems.push(
-                `${configKey(name)}: expected a map of names to values, got ${JSON.stringify(parsed)}`,
+                `${configKey(name)}: expected a map of names to values, got ${quote(parsed)}`,
+            );
+            return undefined;
+        }
+        const size = Object.keys(parsed).length;
+        if (size > maxCollectionSize) {
+            this.problems.push(
+                `${configKey(name)}: holds ${size} entries; at most ${maxCollectionSize} are allowed (the catalog has ${envVarCatalog.length} env vars)`,
             );
             return undefined;
         }
@@ -487,36 +759,36 @@ class ConfigReader {
         name: string,
         itemProblem: (item: string, key: string) => string | undefined,
     ): string[] | undefined {
-        const parsed = this.json(name);
+        const parsed = this.ignored.has(name) ? undefined : this.json(name);
         if (parsed === undefined) {
             return undefined;
         }
         const items = splitList(parsed);
         if (!items) {
+            this.problems.push(`${configKey(name)}: expected a list of IDs, got ${quote(parsed)}`);
+            return undefined;
+        }
+        if (items.length > maxCollectionSize) {
             this.problems.push(
-                `${configKey(name)}: expected a list of IDs, got ${JSON.stringify(parsed)}`,
+                `${configKey(name)}: holds ${items.length} items; at most ${maxCollectionSize} are allowed`,
             );
             return undefined;
         }
         const unique = [...new Set(items)];
+        const before = this.problems.length;
         unique.forEach((item, index) => {
             const problem = itemProblem(item, `${configKey(name)}[${index}]`);
             if (problem) {
                 this.problems.push(problem);
             }
         });
-        return unique;
-    }
-
-    /** Records a problem when a key that does not apply here is set. */
-    forbid(name: string, why: string): void {
-        const value = this.value(name);
-        if (value !== undefined && value !== "") {
-            this.problems.push(`${configKey(name)}: is set to ${value} but ${why}`);
-        }
+        return this.problems.length === before ? unique : undefined;
     }
 
     check(name: string, value: string, problemOf: (value: string) => string | undefined): void {
+        if (this.ignored.has(name)) {
+            return;
+        }
         const problem = problemOf(value);
         if (problem) {
             this.problems.push(`${configKey(name)}: ${problem}`);
@@ -533,10 +805,26 @@ class ConfigReader {
         if (value === undefined) {
             return undefined;
         }
+        if (value.length > maxStructuredValueLength) {
+            this.problems.push(
+                `${configKey(name)}: the value is ${value.length} characters of JSON; at most ${maxStructuredValueLength} are allowed`,
+            );
+            this.ignored.add(name);
+            return undefined;
+        }
         try {
             return JSON.parse(value);
         } catch {
             return value;
         }
     }
+}
+
+/** A namespace that is surely meant to be the project's, such as calico_ad or calicoad. */
+function isMisspeltNamespace(namespace: string): boolean {
+    const squashed = (text: string) => text.toLowerCase().replace(/[^a-z0-9]/g, "");
+    return (
+        namespace !== "" &&
+        (squashed(namespace) === squashed(projectName) || editDistance(namespace, projectName) <= 2)
+    );
 }

@@ -12,8 +12,10 @@ import {
     PortRange,
     portRangeFor,
     probesPerSecond,
-} from "../components/scanSimulation";
-import { configKey } from "./keys";
+} from "../scan/arithmetic";
+import { configKey } from "../catalog/configKeys";
+import { dnsLabelPattern, dnsSubdomainPattern } from "./values";
+import { prototypeKeys, quote } from "../common/quote";
 
 /** The port-scan simulation, validated. */
 export interface PortScanSimulationSettings {
@@ -90,9 +92,13 @@ const ipSweepFields = ["enabled", "namespace", "scannerPod", "targetCidr"] as co
 /**
  * Validates `calico-ad:simulation` (the JSON-parsed value, undefined when unset). Both
  * simulations are off unless their `enabled` is true; a disabled block is still checked for
- * well-formed values, but not against the release or thresholds.
+ * well-formed values, but not against the release or thresholds. Without a context (the release
+ * is unknown) only the values themselves are checked and no simulation is returned.
  */
-export function parseSimulation(raw: unknown, context: SimulationContext): SimulationResult {
+export function parseSimulation(
+    raw: unknown,
+    context: SimulationContext | undefined,
+): SimulationResult {
     const problems: string[] = [];
     const warnings: string[] = [];
     if (raw === undefined || raw === null || raw === "") {
@@ -121,17 +127,17 @@ export function parseSimulation(raw: unknown, context: SimulationContext): Simul
                   warnings,
               );
 
-    if ((portScan || ipSweep) && context.kubeContext !== undefined) {
+    if ((portScan || ipSweep) && context?.kubeContext !== undefined) {
         const problem = kubeContextProblem(context.kubeContext);
         if (problem) {
             problems.push(`${configKey("kubeContext")}: ${problem}`);
         }
     }
-    if (problems.length > 0 || (!portScan && !ipSweep)) {
+    if (problems.length > 0 || !context || (!portScan && !ipSweep)) {
         return { problems, warnings };
     }
     return {
-        settings: { portScan, ipSweep, kubeContext: context.kubeContext },
+        settings: { portScan, ipSweep, kubeContext: context?.kubeContext },
         problems,
         warnings,
     };
@@ -160,7 +166,7 @@ function readScanner(field: FieldReader): {
 
 function parsePortScan(
     map: Record<string, unknown> | undefined,
-    context: SimulationContext,
+    context: SimulationContext | undefined,
     problems: string[],
     warnings: string[],
 ): PortScanSimulationSettings | undefined {
@@ -179,9 +185,9 @@ function parsePortScan(
     const configuredPorts = field.optional("ports", (value) =>
         parsePortRange(value)
             ? undefined
-            : `${JSON.stringify(value)} is not allowed; allowed: one range FIRST-LAST of TCP ports from 1 to 65535, e.g. 1-600`,
+            : `${quote(value)} is not allowed; allowed: one range FIRST-LAST of TCP ports from 1 to 65535, e.g. 1-600`,
     );
-    if (!enabled) {
+    if (!enabled || !context) {
         return undefined;
     }
 
@@ -193,13 +199,13 @@ function parsePortScan(
         problems.push(
             configuredPorts === undefined
                 ? `${key}: the port-scan threshold of ${threshold} in ${context.release} cannot be crossed: a scan probes at most ${portCount(range)} ports (${shown}); lower AD_port_scan_threshold or disable the simulation`
-                : `${key}.ports: "${configuredPorts}" probes ${portCount(range)} ports, which cannot cross the port-scan threshold of ${threshold} in ${context.release}; allowed: a range of more than ${threshold} ports, e.g. ${formatPortRange(portRangeFor(threshold))}, or leave it unset to derive it`,
+                : `${key}.ports: ${quote(configuredPorts)} probes ${portCount(range)} ports, which cannot cross the port-scan threshold of ${threshold} in ${context.release}; allowed: a range of more than ${threshold} ports, e.g. ${formatPortRange(portRangeFor(threshold))}, or leave it unset to derive it`,
         );
     }
     const seconds = range ? Math.ceil(portCount(range) / probesPerSecond) : 0;
     if (range && seconds > bucketGuardSeconds / 2) {
         warnings.push(
-            `${key}.ports: "${formatPortRange(range)}" takes about ${seconds} s at ${probesPerSecond} probes per second, so the scan may straddle two 5-minute buckets and split its ports; a range just above the threshold is enough`,
+            `${key}.ports: ${quote(formatPortRange(range))} takes about ${seconds} s at ${probesPerSecond} probes per second, so the scan may straddle two 5-minute buckets and split its ports; a range just above the threshold is enough`,
         );
     }
     if (context.enabled && !context.enabled.includes("port_scan")) {
@@ -230,7 +236,7 @@ function parsePortScan(
 
 function parseIpSweep(
     map: Record<string, unknown> | undefined,
-    context: SimulationContext,
+    context: SimulationContext | undefined,
     problems: string[],
     warnings: string[],
 ): IpSweepSimulationSettings | undefined {
@@ -248,7 +254,7 @@ function parseIpSweep(
         },
         `a private IPv4 range to sweep, e.g. the pod CIDR block of a node such as 10.244.1.0/24`,
     );
-    if (!enabled) {
+    if (!enabled || !context) {
         return undefined;
     }
 
@@ -264,7 +270,7 @@ function parseIpSweep(
     const cidr = targetCidr === undefined ? undefined : parseCidr(targetCidr);
     if (typeof cidr === "object" && cidr.addresses <= threshold) {
         problems.push(
-            `${key}.targetCidr: "${targetCidr}" holds ${cidr.addresses} addresses, which cannot cross the ip-sweep threshold of ${threshold} in ${context.release}; allowed: a range of more than ${threshold} addresses, e.g. a /${prefixFor(threshold)}`,
+            `${key}.targetCidr: ${quote(targetCidr)} holds ${cidr.addresses} addresses, which cannot cross the ip-sweep threshold of ${threshold} in ${context.release}; allowed: a range of more than ${threshold} addresses, e.g. a /${prefixFor(threshold)}`,
         );
     }
     if (context.enabled && !context.enabled.includes("ip_sweep")) {
@@ -306,17 +312,23 @@ function mapAt(
     problems: string[],
 ): Record<string, unknown> | undefined {
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        problems.push(
-            `${key}: expected a map with ${allowed.join(", ")}, got ${JSON.stringify(value)}`,
-        );
+        problems.push(`${key}: expected a map with ${allowed.join(", ")}, got ${quote(value)}`);
         return undefined;
     }
     const map = value as Record<string, unknown>;
-    for (const name of Object.keys(map)) {
+    const names = Object.keys(map);
+    if (names.length > allowed.length * 4) {
+        problems.push(`${key}: has ${names.length} fields; allowed: ${allowed.join(", ")}`);
+        return undefined;
+    }
+    for (const name of names) {
         if (!allowed.includes(name)) {
-            const suggestion = nearestName(name, allowed);
+            const suggestion = prototypeKeys.has(name) ? undefined : nearestName(name, allowed);
+            const shown = /^[A-Za-z0-9_]{1,64}$/.test(name)
+                ? `${key}.${name}`
+                : `${key}[${quote(name)}]`;
             problems.push(
-                `${key}.${name}: unknown field${suggestion ? `; did you mean ${suggestion}?` : ""}; allowed: ${allowed.join(", ")}`,
+                `${shown}: unknown field${suggestion ? `; did you mean ${suggestion}?` : ""}; allowed: ${allowed.join(", ")}`,
             );
         }
     }
@@ -331,8 +343,12 @@ class FieldReader {
         private readonly problems: string[],
     ) {}
 
+    private field(name: string): unknown {
+        return Object.hasOwn(this.map, name) ? this.map[name] : undefined;
+    }
+
     boolean(name: string): boolean | undefined {
-        const value = this.map[name];
+        const value = this.field(name);
         if (value === undefined || value === true || value === false) {
             return value;
         }
@@ -340,21 +356,19 @@ class FieldReader {
             return value === "true";
         }
         this.problems.push(
-            `${this.key}.${name}: ${JSON.stringify(value)} is not allowed; allowed: true or false`,
+            `${this.key}.${name}: ${quote(value)} is not allowed; allowed: true or false`,
         );
         return undefined;
     }
 
     optional(name: string, problemOf: (value: string) => string | undefined): string | undefined {
-        const value = this.map[name];
+        const value = this.field(name);
         if (value === undefined || value === "") {
             return undefined;
         }
         const text = typeof value === "number" ? String(value) : value;
         if (typeof text !== "string") {
-            this.problems.push(
-                `${this.key}.${name}: expected a string, got ${JSON.stringify(value)}`,
-            );
+            this.problems.push(`${this.key}.${name}: expected a string, got ${quote(value)}`);
             return undefined;
         }
         const problem = problemOf(text);
@@ -370,7 +384,7 @@ class FieldReader {
         problemOf: (value: string) => string | undefined,
         what: string,
     ): string | undefined {
-        if (this.map[name] === undefined || this.map[name] === "") {
+        if (this.field(name) === undefined || this.field(name) === "") {
             this.problems.push(`${this.key}.${name}: required; ${what}`);
             return undefined;
         }
@@ -378,21 +392,18 @@ class FieldReader {
     }
 }
 
-const dnsLabelPattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const dnsSubdomainPattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 /** Namespaces are DNS labels (RFC 1123). */
 export function namespaceProblem(name: string): string | undefined {
     return name.length <= 63 && dnsLabelPattern.test(name)
         ? undefined
-        : `${JSON.stringify(name)} is not a valid namespace name; allowed: lowercase letters, digits and "-", at most 63 characters, starting and ending with a letter or digit`;
+        : `${quote(name)} is not a valid namespace name; allowed: lowercase letters, digits and "-", at most 63 characters, starting and ending with a letter or digit`;
 }
 
 /** Pod names are DNS subdomains (RFC 1123). */
 export function podNameProblem(name: string): string | undefined {
     return name.length <= 253 && dnsSubdomainPattern.test(name)
         ? undefined
-        : `${JSON.stringify(name)} is not a valid pod name; allowed: lowercase letters, digits, "-" and ".", at most 253 characters, starting and ending with a letter or digit`;
+        : `${quote(name)} is not a valid pod name; allowed: lowercase letters, digits, "-" and ".", at most 253 characters, starting and ending with a letter or digit`;
 }
 
 const labelName = "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?";
@@ -418,14 +429,12 @@ export function labelSelectorProblem(selector: string): string | undefined {
         requirements !== undefined &&
         requirements.every((r) => Object.values(requirementPatterns).some((p) => p.test(r)));
     if (!valid) {
-        return `${JSON.stringify(selector)} is not allowed; ${allowed}`;
+        return `${quote(selector)} is not allowed; ${allowed}`;
     }
     const pinned = requirements.some(
         (r) => (requirementPatterns.equality.test(r) && !r.includes("!=")) || / in *\(/.test(r),
     );
-    return pinned
-        ? undefined
-        : `${JSON.stringify(selector)} could match unrelated pods; ${allowed}`;
+    return pinned ? undefined : `${quote(selector)} could match unrelated pods; ${allowed}`;
 }
 
 function splitOutsideParentheses(text: string): string[] | undefined {
@@ -489,13 +498,13 @@ export function parseCidr(text: string): { text: string; addresses: number } | s
         prefix > 32 ||
         match.slice(1).some((p) => /^0\d/.test(p))
     ) {
-        return `${JSON.stringify(text)} is not allowed; ${allowed}`;
+        return `${quote(text)} is not allowed; ${allowed}`;
     }
     const address = octets.reduce((acc, o) => acc * 256 + o, 0);
     const size = 2 ** (32 - prefix);
     const network = address - (address % size);
     if (network !== address) {
-        return `${JSON.stringify(text)} has host bits set; did you mean ${formatAddress(network)}/${prefix}?`;
+        return `${quote(text)} has host bits set; did you mean ${formatAddress(network)}/${prefix}?`;
     }
     const inside = privateRanges.some((range) => {
         const [base, bits] = range.split("/");
@@ -507,7 +516,7 @@ export function parseCidr(text: string): { text: string; addresses: number } | s
         return prefix >= Number(bits) && address >= rangeStart && address < rangeStart + rangeSize;
     });
     if (!inside || size > maxSweepAddresses) {
-        return `${JSON.stringify(text)} is not allowed; ${allowed}`;
+        return `${quote(text)} is not allowed; ${allowed}`;
     }
     return { text, addresses: size };
 }
@@ -524,5 +533,5 @@ function formatAddress(address: number): string {
 export function kubeContextProblem(context: string): string | undefined {
     return /^[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,252}$/.test(context)
         ? undefined
-        : `${JSON.stringify(context)} cannot be passed to kubectl by ${simulationKey}; allowed: letters, digits, ".", "_", ":", "@", "/", "+" and "-", at most 253 characters, starting with a letter or digit`;
+        : `${quote(context)} cannot be passed to kubectl by ${simulationKey}; allowed: letters, digits, ".", "_", ":", "@", "/", "+" and "-", at most 253 characters, starting with a letter or digit`;
 }

@@ -2,15 +2,21 @@
  * The calico-ad policies: guardrails checked on every preview and update of a stack run with
  * `--policy-pack policy`. The rules themselves are pure functions in `validators.ts`.
  */
-import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import {
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+} from "@pulumi/policy";
+import { z } from "zod";
+import { KubeContexts, readKubeContexts } from "../common/kubeconfig";
 import {
     catalogRangeProblems,
-    defaultSimulationPolicyConfig,
     DeploymentProps,
     isAdDeployment,
     literalCredentialProblems,
     simulationProblem,
-    SimulationPolicyConfig,
+    simulationPolicyConfigSchema,
     unpinnedImageProblems,
 } from "./validators";
 
@@ -60,34 +66,27 @@ export const thresholdsInCatalogRange: ResourceValidationPolicy = {
     ),
 };
 
+/** The kubeconfig, read once per policy run, for Commands that use the current context. */
+let kubeContexts: KubeContexts | undefined;
+
 export const noSimulationInProduction: ResourceValidationPolicy = {
     name: "calico-ad-no-simulation-in-production",
     description:
-        "No attack simulation (a local Command under calico-ad:simulation:*) on a production stack unless explicitly allowed.",
+        "No attack simulation (a local Command under calico-ad:simulation:*) on a production stack, kube context or cluster unless explicitly allowed.",
     remediationSteps:
         "Turn the simulation off for this stack, or set allowSimulationInProduction: true in the policy pack config.",
     enforcementLevel: "mandatory",
     configSchema: {
-        properties: {
-            productionStacks: {
-                type: "array",
-                items: { type: "string" },
-                default: [...defaultSimulationPolicyConfig.productionStacks],
-                description: "Stack name patterns (* and ?) that count as production",
-            },
-            allowSimulationInProduction: {
-                type: "boolean",
-                default: defaultSimulationPolicyConfig.allowSimulationInProduction,
-                description: "Allow attack simulations on production stacks",
-            },
-        },
+        properties: (
+            z.toJSONSchema(simulationPolicyConfigSchema, { io: "input" }) as {
+                properties: PolicyConfigSchema["properties"];
+            }
+        ).properties,
     },
     validateResource: (args, reportViolation) => {
-        const config = {
-            ...defaultSimulationPolicyConfig,
-            ...args.getConfig<Partial<SimulationPolicyConfig>>(),
-        };
-        const problem = simulationProblem(args, config, args.stackTags);
+        const config = simulationPolicyConfigSchema.parse(args.getConfig());
+        kubeContexts ??= readKubeContexts();
+        const problem = simulationProblem(args, config, args.stackTags, kubeContexts);
         if (problem) {
             reportViolation(problem);
         }

@@ -4,8 +4,16 @@
  * They re-check what `config/settings.ts` already validates, from the catalog data alone, so
  * edited state or a program that bypassed validation is still caught.
  */
+import { renderEnvValue } from "../catalog/envValues";
 import { envVarCatalog, EnvVar, reservedEnvVars } from "../catalog/envVars";
 import { manifestConstants } from "../catalog/eras";
+import { z } from "zod";
+import { defaultProductionPatterns, productionReason } from "../common/production";
+import { quote } from "../common/quote";
+import { parseImageReference } from "../common/imageReference";
+import { KubeContexts } from "../common/kubeconfig";
+
+export { globMatches, productionTag } from "../common/production";
 
 /** A container env entry as the Deployment's properties hold it. */
 export interface EnvEntry {
@@ -51,26 +59,27 @@ export function isAdDeployment(deployment: DeploymentProps): boolean {
     );
 }
 
-const digestPattern = /@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-fA-F0-9]{32,}$/;
 /** A release tag: `v3.12.0`, `3.12`, `v3.12.0-1`; a bare major such as `3` still floats. */
 const versionTagPattern = /^v?\d+\.\d+(?:\.\d+)*(?:[-+._][0-9A-Za-z.-]+)?$/;
 
 /** Why `image` is not pinned to a release, or undefined when it is (version tag or digest). */
 export function imagePinProblem(image: string): string | undefined {
-    if (digestPattern.test(image)) {
+    const reference = parseImageReference(image);
+    const pin = "pin a release tag such as :v3.12.0 or a digest (@sha256:...)";
+    if (!reference) {
+        return `image ${quote(image)} is not a valid image reference; ${pin}`;
+    }
+    if (reference.digest) {
         return undefined;
     }
-    const lastSegment = image.slice(image.lastIndexOf("/") + 1);
-    const colon = lastSegment.lastIndexOf(":");
-    if (colon < 0) {
-        return `image "${image}" has no tag, so it runs whatever "latest" is at pull time; pin a release tag such as :v3.12.0 or a digest (@sha256:...)`;
+    if (reference.tag === undefined) {
+        return `image ${quote(image)} has no tag, so it runs whatever "latest" is at pull time; ${pin}`;
     }
-    const tag = lastSegment.slice(colon + 1);
-    if (tag === "latest") {
-        return `image "${image}" uses the moving tag "latest"; pin a release tag such as :v3.12.0 or a digest (@sha256:...)`;
+    if (reference.tag === "latest") {
+        return `image ${quote(image)} uses the moving tag "latest"; ${pin}`;
     }
-    if (!versionTagPattern.test(tag)) {
-        return `image "${image}" uses tag "${tag}", which is not a version; pin a release tag such as :v3.12.0 or a digest (@sha256:...)`;
+    if (!versionTagPattern.test(reference.tag)) {
+        return `image ${quote(image)} uses tag ${quote(reference.tag)}, which is not a version; ${pin}`;
     }
     return undefined;
 }
@@ -130,40 +139,13 @@ export function literalCredentialProblems(deployment: DeploymentProps): string[]
     );
 }
 
-/** Why `value` is outside what the catalog allows for `envVar`, or undefined when inside. */
+/**
+ * Why `value` is outside what the catalog allows for `envVar`, or undefined when inside: the
+ * same check stack config validation runs (`renderEnvValue`), on the rendered string.
+ */
 export function catalogValueProblem(envVar: EnvVar, value: string): string | undefined {
-    switch (envVar.type) {
-        case "integer":
-        case "number": {
-            const n = value.trim() === "" ? NaN : Number(value);
-            const kind = envVar.type === "integer" ? "an integer" : "a number";
-            if (!Number.isFinite(n) || (envVar.type === "integer" && !Number.isInteger(n))) {
-                return `"${value}" is not ${kind}; the catalog allows ${kind} from ${envVar.min} to ${envVar.max}`;
-            }
-            if (
-                (envVar.min !== undefined && n < envVar.min) ||
-                (envVar.max !== undefined && n > envVar.max)
-            ) {
-                return `${value} is outside the catalog's range ${envVar.min} to ${envVar.max}`;
-            }
-            return undefined;
-        }
-        case "boolean":
-            return /^(true|false)$/i.test(value)
-                ? undefined
-                : `"${value}" is not a boolean; the catalog allows True or False`;
-        case "duration":
-            return /^\d+(ms|s|m|h)$/.test(value)
-                ? undefined
-                : `"${value}" is not a duration such as 20s, 2m or 1h`;
-        case "fieldList": {
-            const fields = value.split(",").map((f) => f.trim());
-            const unknown = fields.filter((f) => !envVar.fields?.includes(f));
-            return fields.length > 0 && unknown.length === 0
-                ? undefined
-                : `"${value}" has fields the catalog does not allow (${unknown.join(", ") || "none given"}); allowed: ${envVar.fields?.join(", ")}`;
-        }
-    }
+    const rendered = renderEnvValue(envVar, value);
+    return "problem" in rendered ? rendered.problem : undefined;
 }
 
 /**
@@ -227,60 +209,65 @@ export function isSimulationCommand(type: string, urn: string): boolean {
     );
 }
 
-/** `*` matches any run of characters, `?` one character; the rest is literal. */
-export function globMatches(pattern: string, text: string): boolean {
-    const regex = pattern
-        .split("")
-        .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
-        .join("");
-    return new RegExp(`^${regex}$`).test(text);
-}
+/**
+ * Policy config of the simulation rule: the production patterns and the explicit opt-in. One
+ * schema yields the type, the defaults and the JSON schema the policy pack declares.
+ */
+export const simulationPolicyConfigSchema = z.object({
+    productionStacks: z
+        .array(z.string())
+        .default([...defaultProductionPatterns.productionStacks])
+        .describe("Stack name patterns (* and ?) that count as production"),
+    protectedContexts: z
+        .array(z.string())
+        .default([...defaultProductionPatterns.protectedContexts])
+        .describe(
+            "kube context and kubeconfig cluster name patterns (* and ?) that count as production",
+        ),
+    allowSimulationInProduction: z
+        .boolean()
+        .default(false)
+        .describe("Allow attack simulations on production targets"),
+});
 
-/** The stack tag that marks a stack as production, whatever its name. */
-export const productionTag = "calico-ad:production";
+export type SimulationPolicyConfig = z.infer<typeof simulationPolicyConfigSchema>;
+
+export const defaultSimulationPolicyConfig: SimulationPolicyConfig =
+    simulationPolicyConfigSchema.parse({});
+
+/** The kube context a simulation Command passes to kubectl (empty: the current one). */
+export function simulationKubeContext(props: unknown): string | undefined {
+    const context = (props as { environment?: { KUBE_CONTEXT?: unknown } } | undefined)?.environment
+        ?.KUBE_CONTEXT;
+    return typeof context === "string" && context !== "" ? context : undefined;
+}
 
 /**
- * Why the stack counts as production (the tag, or the first name pattern it matches), or
- * undefined when it does not.
+ * Why this resource may not exist in this stack, or undefined when it may. The kube context is
+ * the Command's KUBE_CONTEXT, or the kubeconfig's current one when it has none.
  */
-export function productionReason(
-    stack: string,
-    patterns: readonly string[],
-    tags: ReadonlyMap<string, string>,
-): string | undefined {
-    if (tags.get(productionTag) === "true") {
-        return `it is tagged ${productionTag}=true`;
-    }
-    const pattern = patterns.find((p) => globMatches(p, stack));
-    return pattern === undefined ? undefined : `its name matches "${pattern}"`;
-}
-
-/** Policy config of the simulation rule. */
-export interface SimulationPolicyConfig {
-    /** Stack name patterns (`*` and `?`) that count as production. */
-    readonly productionStacks: readonly string[];
-    /** Explicitly allow simulations on production stacks. */
-    readonly allowSimulationInProduction: boolean;
-}
-
-export const defaultSimulationPolicyConfig: SimulationPolicyConfig = {
-    productionStacks: ["prod*"],
-    allowSimulationInProduction: false,
-};
-
-/** Why this resource may not exist in this stack, or undefined when it may. */
 export function simulationProblem(
-    resource: { readonly type: string; readonly urn: string },
+    resource: { readonly type: string; readonly urn: string; readonly props?: unknown },
     config: SimulationPolicyConfig,
     tags: ReadonlyMap<string, string>,
+    kubeContexts?: KubeContexts,
 ): string | undefined {
     if (!isSimulationCommand(resource.type, resource.urn) || config.allowSimulationInProduction) {
         return undefined;
     }
     const { stack, name } = parseUrn(resource.urn);
-    const production = productionReason(stack, config.productionStacks, tags);
+    const kubeContext = simulationKubeContext(resource.props) ?? kubeContexts?.current;
+    const production = productionReason(
+        {
+            stack,
+            stackTags: tags,
+            kubeContext,
+            cluster: kubeContext === undefined ? undefined : kubeContexts?.clusters[kubeContext],
+        },
+        config,
+    );
     if (production === undefined) {
         return undefined;
     }
-    return `the attack simulation "${name}" would run in stack "${stack}", which is production because ${production}; turn the simulation off for this stack, or set allowSimulationInProduction in the policy pack config if it is intended`;
+    return `the attack simulation ${quote(name)} would run in stack ${quote(stack)}, which is production because ${production}; turn the simulation off for this stack, or set allowSimulationInProduction in the policy pack config if it is intended`;
 }

@@ -40,6 +40,7 @@ eval "$(bash scripts/local-cluster.sh env)"
 step "benchmarks, each run once as committed"
 BENCH_RUNS=1 npm run --silent bench:engine
 npm run --silent bench:scan
+BENCH_RUNS=1 npm run --silent bench:preview
 
 step "unit, end-to-end and simulation tests"
 # Missing tools must fail the run here, not skip the tests that need them.

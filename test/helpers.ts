@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { projectName } from "../config/keys";
+import { projectName } from "../catalog/configKeys";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 

@@ -55,7 +55,11 @@ describe("pulumi preview --policy-pack policy", { skip, concurrency: false }, ()
         // Stack names matching the pack's default production pattern "prod*".
         productionScan = await create(
             "policy-prod-scan",
-            committedConfig("local", { "calico-ad:simulation": workshopScan }),
+            // The program refuses it too unless allowed; this stack is about the policy's refusal.
+            committedConfig("local", {
+                "calico-ad:simulation": workshopScan,
+                "calico-ad:allowSimulationInProduction": "true",
+            }),
             { stackName: `prod-scan-e2e-${process.pid}` },
         );
         productionNoScan = await create("policy-prod-noscan", committedConfig("local"), {

@@ -12,7 +12,7 @@ import {
     nearestName,
 } from "../../catalog/lookup";
 import { compareVersions, parseVersion, valueAt, version } from "../../catalog/versions";
-import { renderEnvValue } from "../../config/values";
+import { renderEnvValue } from "../../catalog/envValues";
 
 describe("versions", () => {
     it("parses full versions with or without v, and nothing else", () => {
@@ -157,15 +157,18 @@ describe("jobs and detectors per release", () => {
         assert.ok(jobs.includes("time_series_l7") && jobs.includes("process_bytes"));
     });
 
-    it("ip_sweep is a detector in 3.13 and 3.14.0 but not from 3.14.1", () => {
-        assert.ok(detectorsOf(version("3.13.0")).includes("ip_sweep"));
-        assert.ok(detectorsOf(version("3.14.0")).includes("ip_sweep"));
-        assert.ok(!detectorsOf(version("3.14.1")).includes("ip_sweep"));
-        assert.ok(detectorsOf(version("3.14.1")).includes("bytes_in"));
+    it("keeps ip_sweep and time_series_* and lacks bytes_* in every 3.14 patch release (operator v1.27.x, not v1.28)", () => {
+        for (const patch of ["3.14.0", "3.14.1", "3.14.2", "3.14.3", "3.14.4"]) {
+            const detectors = detectorsOf(version(patch)) ?? [];
+            assert.ok(detectors.includes("ip_sweep"), patch);
+            assert.ok(detectors.includes("time_series_flows"), patch);
+            assert.ok(!detectors.includes("bytes_in"), patch);
+            assert.ok(!detectors.includes("process_bytes"), patch);
+        }
     });
 
     it("matches the operator's 3.13 template list exactly", () => {
-        assert.deepEqual(detectorsOf(version("3.13.0")).sort(), [
+        assert.deepEqual(detectorsOf(version("3.13.0"))?.sort(), [
             "dga",
             "dns_latency",
             "generic_dns",
@@ -184,10 +187,10 @@ describe("jobs and detectors per release", () => {
         ]);
     });
 
-    it("3.15 adds dns_tunnel and multivariable_flow; 3.18 has none", () => {
-        const detectors = detectorsOf(version("3.15.0"));
+    it("3.15 adds dns_tunnel and multivariable_flow; 3.18 is not a detector release", () => {
+        const detectors = detectorsOf(version("3.15.0")) ?? [];
         assert.ok(detectors.includes("dns_tunnel") && detectors.includes("multivariable_flow"));
-        assert.deepEqual(detectorsOf(version("3.18.0")), []);
+        assert.equal(detectorsOf(version("3.18.0")), undefined);
         assert.deepEqual(jobsOf(version("3.13.0")), []);
     });
 });

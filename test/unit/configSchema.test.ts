@@ -3,8 +3,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import * as yaml from "js-yaml";
-import { scalarKeys, projectName } from "../../config/keys";
-import { withReference } from "../../config/reference";
+import { scalarKeys, projectName } from "../../catalog/configKeys";
+import { withDeclarations, withReference } from "../../config/reference";
 import { repoRoot } from "../helpers";
 
 describe("Pulumi.yaml config schema", () => {
@@ -17,7 +17,12 @@ describe("Pulumi.yaml config schema", () => {
         assert.equal(project.name, projectName);
     });
 
-    it("declares exactly the scalar keys of config/keys.ts, with their types, defaults and descriptions", () => {
+    it("is the one generated from the catalog (run `npm run docs` after changing it)", () => {
+        const text = fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8");
+        assert.equal(text, withDeclarations(text));
+    });
+
+    it("declares exactly the scalar keys of catalog/configKeys.ts, with their types, defaults and descriptions", () => {
         assert.deepEqual(Object.keys(project.config).sort(), scalarKeys.map((k) => k.name).sort());
         for (const key of scalarKeys) {
             const declared = project.config[key.name];

@@ -5,7 +5,7 @@ import { manifestProfile } from "../../catalog/lookup";
 import { version } from "../../catalog/versions";
 import { buildAdJobsManifests } from "../../components/adJobsDeployment";
 import { ManifestEraSettings, parseSettings } from "../../config/settings";
-import { renderEnvValue } from "../../config/values";
+import { renderEnvValue } from "../../catalog/envValues";
 import {
     imagePinned,
     noLiteralCredentials,
@@ -176,11 +176,11 @@ describe("thresholds inside the catalog's ranges", () => {
             [...violations].sort(),
             [
                 "env AD_max_docs is not a literal value, so its range cannot be checked",
-                "env AD_DnsLatency_IsolationForest_score_threshold: 0.5 is outside the catalog's range -1 to 0",
-                "env AD_port_scan_threshold: 0 is outside the catalog's range 1 to 65535",
-                'env AD_ip_sweep_threshold: "2.5" is not an integer; the catalog allows an integer from 1 to 65536',
-                'env AD_debug: "maybe" is not a boolean; the catalog allows True or False',
-                'env ES_scroll_time: "20 seconds" is not a duration such as 20s, 2m or 1h',
+                'env AD_DnsLatency_IsolationForest_score_threshold: "0.5" is out of range; allowed: a number from -1 to 0',
+                'env AD_port_scan_threshold: "0" is out of range; allowed: an integer from 1 to 65535',
+                'env AD_ip_sweep_threshold: "2.5" is not allowed; allowed: an integer from 1 to 65536',
+                'env AD_debug: "maybe" is not allowed; allowed: true or false',
+                'env ES_scroll_time: "20 seconds" is not allowed; allowed: a duration such as 20s, 2m or 1h',
                 "env AD_made_up is not in the calico-ad env var catalog, so its value cannot be checked",
             ].sort(),
         );

@@ -6,7 +6,8 @@ import {
     ManifestEraSettings,
     GlobalAlertEraSettings,
 } from "../../config/settings";
-import { clusterNameProblem, renderEnvValue } from "../../config/values";
+import { renderEnvValue } from "../../catalog/envValues";
+import { clusterNameProblem } from "../../config/values";
 import { findEnvVar } from "../../catalog/lookup";
 import { errorOf, rawConfig, stackFileConfig } from "../helpers";
 
@@ -293,14 +294,14 @@ describe("the GlobalAlert era", () => {
         );
         assert.match(
             errorOf(() => globalAlert({ imageTag: "v3.15.0" })),
-            /imageTag: is set to v3\.15\.0 but the operator picks the detector image/,
+            /imageTag: is set to "v3\.15\.0" but the operator picks the detector image/,
         );
     });
 
     it("rejects detectors the release does not offer, saying which do", () => {
         assert.match(
             errorOf(() => globalAlert({ detectors: ["ip_sweep"] })),
-            /"ip_sweep" is not a detector of Calico Enterprise 3\.15\.0 \(offered in 3\.13\.0 up to \(not including\) 3\.14\.1\)/,
+            /"ip_sweep" is not a detector of Calico Enterprise 3\.15\.0 \(offered in 3\.13\.0 to 3\.14\.4\)/,
         );
         assert.match(
             errorOf(() => globalAlert({ detectors: ["port-scan"] })),

@@ -1,0 +1,200 @@
+/**
+ * Every stack config key of the project, with its type, default, allowed range and the era it
+ * applies to: the one source for `parseSettings`, the `Pulumi.yaml` declarations and the README
+ * reference (`npm run docs` writes both; a unit test checks they are fresh).
+ */
+import { defaultProductionPatterns } from "../common/production";
+import { clusterTypes, Era, globalAlertConstants, manifestConstants } from "./eras";
+
+export const projectName = "calico-ad";
+
+/** Where a key means something: every release, or only one era. */
+export type KeyScope = "all" | Era;
+
+export interface ScalarKey {
+    readonly name: string;
+    readonly type: "string" | "integer" | "boolean";
+    /** Absent means the key is required. */
+    readonly default?: string | number | boolean;
+    /** Integers: the allowed range. Durations: the range in seconds. */
+    readonly min?: number;
+    readonly max?: number;
+    readonly scope: KeyScope;
+    readonly description: string;
+}
+
+export interface StructuredKey {
+    readonly name: string;
+    /** What the value holds; a larger value is refused before it is parsed. */
+    readonly shape: "map" | "list" | "simulation";
+    readonly scope: KeyScope;
+    readonly description: string;
+}
+
+export const configKey = (name: string): string => `${projectName}:${name}`;
+
+/** The GlobalAlert `period` range in seconds; the operator's templates use 15m. */
+export const detectorPeriodRange = { min: 60, max: 86400, shown: "1m to 24h" } as const;
+/** GlobalAlert `severity`, as the Calico API server validates it. */
+export const detectorSeverityRange = { min: 1, max: 100 } as const;
+
+export const scalarKeys: readonly ScalarKey[] = [
+    {
+        name: "calicoVersion",
+        type: "string",
+        scope: "all",
+        description:
+            "Calico Enterprise or Calico Cloud release of the cluster, MAJOR.MINOR.PATCH (e.g. 3.12.0); picks manifest or GlobalAlert era",
+    },
+    {
+        name: "clusterType",
+        type: "string",
+        scope: "all",
+        description: `${clusterTypes.slice(0, -1).join(", ")} or ${clusterTypes[clusterTypes.length - 1]}`,
+    },
+    {
+        name: "product",
+        type: "string",
+        default: "enterprise",
+        scope: "all",
+        description: "enterprise (Calico Enterprise) or cloud (Calico Cloud)",
+    },
+    {
+        name: "clusterName",
+        type: "string",
+        default: "",
+        scope: "all",
+        description:
+            "Calico cluster name used in Elasticsearch index names; empty reads CLUSTER_NAME of the intrusion-detection-controller Deployment",
+    },
+    {
+        name: "kubeContext",
+        type: "string",
+        default: "",
+        scope: "all",
+        description:
+            "kubeconfig context to deploy to (must exist in the kubeconfig, KUBECONFIG honoured); empty uses the current context",
+    },
+    {
+        name: "renderDirectory",
+        type: "string",
+        default: "",
+        scope: "all",
+        description:
+            "write the manifests to this directory instead of deploying (no cluster needed; clusterName must be set)",
+    },
+    {
+        name: "awaitRollout",
+        type: "boolean",
+        default: true,
+        scope: "all",
+        description:
+            "wait for the AD jobs Deployment to become Available; false for API servers without nodes",
+    },
+    {
+        name: "allowSimulationInProduction",
+        type: "boolean",
+        default: false,
+        scope: "all",
+        description:
+            "run the simulations even where the stack, kube context or cluster counts as production (see productionStacks and protectedContexts)",
+    },
+    {
+        name: "imageRegistry",
+        type: "string",
+        default: "",
+        scope: "manifest",
+        description: `manifest era: registry and path of the AD jobs image; empty is ${manifestConstants.defaultImageRegistry}`,
+    },
+    {
+        name: "imageTag",
+        type: "string",
+        default: "",
+        scope: "manifest",
+        description: "manifest era: AD jobs image tag; empty is the release tag, e.g. v3.12.0",
+    },
+    {
+        name: "imageDigest",
+        type: "string",
+        default: "",
+        scope: "manifest",
+        description:
+            "manifest era: pins the AD jobs image to this digest (sha256:<64 hex digits>) as well as the tag; empty pins the tag only",
+    },
+    {
+        name: "imagePullSecret",
+        type: "string",
+        default: "",
+        scope: "manifest",
+        description: `manifest era: pull secret in ${manifestConstants.namespace}; empty is ${manifestConstants.defaultPullSecret}`,
+    },
+    {
+        name: "detectorPeriod",
+        type: "string",
+        default: globalAlertConstants.defaultPeriod,
+        min: detectorPeriodRange.min,
+        max: detectorPeriodRange.max,
+        scope: "globalAlert",
+        description: `GlobalAlert era: how often each enabled detector runs (${detectorPeriodRange.shown})`,
+    },
+    {
+        name: "detectorSeverity",
+        type: "integer",
+        default: globalAlertConstants.defaultSeverity,
+        ...detectorSeverityRange,
+        scope: "globalAlert",
+        description: `GlobalAlert era: severity of the alerts, ${detectorSeverityRange.min} to ${detectorSeverityRange.max}`,
+    },
+];
+
+export const structuredKeys: readonly StructuredKey[] = [
+    {
+        name: "jobEnv",
+        shape: "map",
+        scope: "manifest",
+        description:
+            "manifest era: map of AD job env vars (thresholds and global variables) to values; see the env var reference",
+    },
+    {
+        name: "disabledJobs",
+        shape: "list",
+        scope: "manifest",
+        description:
+            "manifest era: list of job IDs to turn off (rendered as AD_DISABLED_JOBS); unset keeps the release's default",
+    },
+    {
+        name: "detectors",
+        shape: "list",
+        scope: "globalAlert",
+        description: `GlobalAlert era: list of detector IDs to enable; unset enables ${globalAlertConstants.defaultDetectors.join(", ")}`,
+    },
+    {
+        name: "simulation",
+        shape: "simulation",
+        scope: "all",
+        description:
+            "optional port-scan and ip-sweep simulations run on `pulumi up` after deployment; see Attack simulation",
+    },
+    {
+        name: "productionStacks",
+        shape: "list",
+        scope: "all",
+        description: `stack name patterns (\`*\` and \`?\`) where simulations are refused unless allowed; unset is ${JSON.stringify(defaultProductionPatterns.productionStacks)}, as in the policy pack`,
+    },
+    {
+        name: "protectedContexts",
+        shape: "list",
+        scope: "all",
+        description: `kube context and kubeconfig cluster name patterns where simulations are refused unless allowed; unset is ${JSON.stringify(defaultProductionPatterns.protectedContexts)}, as in the policy pack`,
+    },
+];
+
+/** The key declared under `name`, if any. */
+export function findKey(name: string): ScalarKey | StructuredKey | undefined {
+    return [...scalarKeys, ...structuredKeys].find((k) => k.name === name);
+}
+
+/** Largest raw value of a structured key, in characters; bigger ones are refused unparsed. */
+export const maxStructuredValueLength = 64 * 1024;
+/** Most entries a map or list key may hold; every catalog list is far shorter. */
+export const maxCollectionSize = 200;
