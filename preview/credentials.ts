@@ -5,7 +5,7 @@
  * environment and writes the kubeconfig.
  */
 import * as yaml from "js-yaml";
-import { configKey } from "../config/keys";
+import { configKey } from "../catalog/configKeys";
 
 /** The stack file's settings that decide which credentials its jobs need. */
 export interface StackCredentialNeeds {
