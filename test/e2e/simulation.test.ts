@@ -120,203 +120,222 @@ function adObjectVersions(): string[] {
     });
 }
 
-describe("simulations through pulumi up (real engine, real nmap)", { skip }, () => {
-    let lab: ScanLab;
-    let shim: ReturnType<typeof kubectlShim>;
-    let engineEnv: Record<string, string>;
+describe(
+    "simulations through pulumi up (real engine, real nmap; STAND-IN: kubectl exec runs in a network namespace)",
+    { skip },
+    () => {
+        let lab: ScanLab;
+        let shim: ReturnType<typeof kubectlShim>;
+        let engineEnv: Record<string, string>;
 
-    before(() => {
-        lab = createLab();
-        shim = kubectlShim(lab, { realKubectl: realKubectl() });
-        engineEnv = { PATH: `${shim.bin}:${process.env.PATH}` };
-        createTargetPod(lab.dropTarget);
-    });
-    after(() => {
-        kubectl(["delete", "namespace", targetNamespace, "--wait=false", "--ignore-not-found"]);
-        shim?.remove();
-        lab?.destroy();
-    });
-
-    describe("port scan (workshop stack, manifest era 3.12)", { concurrency: false }, () => {
-        let stack: TestStack;
-        const portScan = (enabled: boolean) => ({
-            portScan: {
-                enabled,
-                namespace: "dev",
-                scannerPod: "netshoot",
-                targetNamespace,
-                targetSelector,
-            },
+        before(() => {
+            lab = createLab();
+            shim = kubectlShim(lab, { realKubectl: realKubectl() });
+            engineEnv = { PATH: `${shim.bin}:${process.env.PATH}` };
+            createTargetPod(lab.dropTarget);
         });
-        let deployedVersions: string[];
-
-        before(async () => {
-            stack = await TestStack.create(
-                "portscan",
-                stackConfig({ AD_port_scan_threshold: 200 }, portScan(true)),
-                { env: engineEnv },
-            );
-        });
-        after(async () => stack?.remove());
-
-        it("previews the Command without running it", async () => {
-            lab.resetCounts();
-            const { steps } = await stack.preview();
-            assert.deepEqual(
-                commandSteps(steps).map((s) => s.op),
-                ["create"],
-            );
-            assert.equal(lab.counts("drop").probes, 0, "preview sends no probe");
+        after(() => {
+            kubectl(["delete", "namespace", targetNamespace, "--wait=false", "--ignore-not-found"]);
+            shim?.remove();
+            lab?.destroy();
         });
 
-        it("up deploys AD, then scans more distinct ports than the threshold, once each", async () => {
-            lab.resetCounts();
-            const result = await stack.stack.up();
-            const seen = lab.counts("drop");
-            assert.equal(seen.ports, 220, "ports 1-220 for threshold 200, counted on the wire");
-            assert.equal(seen.probes, 220, "one probe per port");
-            const summary = result.outputs.portScan.value as string;
-            assert.ok(
-                summary.startsWith(
-                    `port scan of ${lab.dropTarget} (${targetNamespace}, ${targetSelector}) from dev/netshoot: ports 1-220 for threshold 200 in `,
-                ),
-                summary,
-            );
-            assert.match(
-                summary,
-                /; Nmap done: 1 IP address \(1 host up\) scanned in [\d.]+ seconds$/,
-            );
-            deployedVersions = adObjectVersions();
-        });
-
-        it("a second up changes nothing and scans nothing", async () => {
-            lab.resetCounts();
-            const { steps } = await stack.preview({ expectNoChanges: true });
-            assert.deepEqual(changedOps(steps), []);
-            const result = await stack.stack.up();
-            assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"]);
-            assert.equal(lab.counts("drop").probes, 0);
-            assert.deepEqual(adObjectVersions(), deployedVersions);
-        });
-
-        it("a threshold change replaces the Command and scans once, with the new range", async () => {
-            await stack.setConfig(stackConfig({ AD_port_scan_threshold: 300 }, portScan(true)));
-            const { steps } = await stack.preview();
-            const ops = commandSteps(steps).map((s) => s.op);
-            assert.ok(
-                ops.length > 0 &&
-                    ops.every((op) =>
-                        ["replace", "create-replacement", "delete-replaced", "update"].includes(op),
-                    ),
-                `Command steps: ${ops.join(", ")}`,
-            );
-            assert.ok(
-                steps.some((s) => s.type === "kubernetes:apps/v1:Deployment" && s.op === "update"),
-                "the Deployment's env is updated in the same preview",
-            );
-            lab.resetCounts();
-            const result = await stack.stack.up();
-            const seen = lab.counts("drop");
-            assert.equal(seen.ports, 330, "ports 1-330 for threshold 300");
-            assert.equal(seen.probes, 330, "the scan ran exactly once");
-            assert.match(result.outputs.portScan.value as string, /ports 1-330 for threshold 300/);
-            deployedVersions = adObjectVersions();
-        });
-
-        it("turning the simulation off deletes the Command, scans nothing and keeps AD as it is", async () => {
-            await stack.setConfig(stackConfig({ AD_port_scan_threshold: 300 }, portScan(false)));
-            const { steps } = await stack.preview();
-            // The default command provider goes with the last Command.
-            assert.deepEqual(changedOps(steps).sort(), [
-                "delete calico-ad:simulation:PortScanSimulation",
-                `delete ${commandType}`,
-                "delete pulumi:providers:command",
-            ]);
-            lab.resetCounts();
-            const result = await stack.stack.up();
-            assert.equal(lab.counts("drop").probes, 0);
-            assert.equal(result.outputs.portScan, undefined);
-            assert.deepEqual(adObjectVersions(), deployedVersions);
-        });
-
-        it("turning it on again scans once; destroy then scans nothing", async () => {
-            await stack.setConfig(stackConfig({ AD_port_scan_threshold: 300 }, portScan(true)));
-            lab.resetCounts();
-            await stack.stack.up();
-            assert.equal(lab.counts("drop").probes, 330);
-            lab.resetCounts();
-            await stack.stack.destroy();
-            assert.equal(lab.counts("drop").probes, 0, "destroy runs no scan");
-            assert.equal(getObject("deployment", "ad-jobs-deployment", ids), undefined);
-        });
-    });
-
-    describe(
-        "ip sweep (manifest era 3.12, which has the ip_sweep job)",
-        { concurrency: false },
-        () => {
+        describe("port scan (workshop stack, manifest era 3.12)", { concurrency: false }, () => {
             let stack: TestStack;
-            const ipSweep = (enabled: boolean) => ({
-                ipSweep: {
+            const portScan = (enabled: boolean) => ({
+                portScan: {
                     enabled,
                     namespace: "dev",
                     scannerPod: "netshoot",
-                    targetCidr: lab.sweepRange,
+                    targetNamespace,
+                    targetSelector,
                 },
             });
+            let deployedVersions: string[];
 
             before(async () => {
                 stack = await TestStack.create(
-                    "ipsweep",
-                    stackConfig({ AD_ip_sweep_threshold: 32 }, ipSweep(true)),
+                    "portscan",
+                    stackConfig({ AD_port_scan_threshold: 200 }, portScan(true)),
                     { env: engineEnv },
                 );
             });
             after(async () => stack?.remove());
 
-            it("up sweeps more distinct addresses than the threshold, once each", async () => {
+            it("previews the Command without running it", async () => {
+                lab.resetCounts();
+                const { steps } = await stack.preview();
+                assert.deepEqual(
+                    commandSteps(steps).map((s) => s.op),
+                    ["create"],
+                );
+                assert.equal(lab.counts("drop").probes, 0, "preview sends no probe");
+            });
+
+            it("up deploys AD, then scans more distinct ports than the threshold, once each", async () => {
                 lab.resetCounts();
                 const result = await stack.stack.up();
                 const seen = lab.counts("drop");
-                assert.equal(seen.addresses, 64, `every address of ${lab.sweepRange}`);
-                assert.equal(seen.probes, 64, "one probe per address");
-                assert.match(
-                    result.outputs.ipSweep.value as string,
-                    new RegExp(
-                        `^ip sweep of ${lab.sweepRange.replace(/\./g, "\\.")} from dev/netshoot for threshold 32 in `,
+                assert.equal(seen.ports, 220, "ports 1-220 for threshold 200, counted on the wire");
+                assert.equal(seen.probes, 220, "one probe per port");
+                const summary = result.outputs.portScan.value as string;
+                assert.ok(
+                    summary.startsWith(
+                        `port scan of ${lab.dropTarget} (${targetNamespace}, ${targetSelector}) from dev/netshoot: ports 1-220 for threshold 200 in `,
                     ),
+                    summary,
                 );
+                assert.match(
+                    summary,
+                    /; Nmap done: 1 IP address \(1 host up\) scanned in [\d.]+ seconds$/,
+                );
+                deployedVersions = adObjectVersions();
             });
 
-            it("a second up sweeps nothing", async () => {
+            it("a second up changes nothing and scans nothing", async () => {
                 lab.resetCounts();
-                await stack.stack.up();
+                const { steps } = await stack.preview({ expectNoChanges: true });
+                assert.deepEqual(changedOps(steps), []);
+                const result = await stack.stack.up();
+                assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"]);
                 assert.equal(lab.counts("drop").probes, 0);
+                assert.deepEqual(adObjectVersions(), deployedVersions);
             });
 
-            it("a threshold change re-runs the sweep exactly once", async () => {
-                await stack.setConfig(stackConfig({ AD_ip_sweep_threshold: 40 }, ipSweep(true)));
+            it("a threshold change replaces the Command and scans once, with the new range", async () => {
+                await stack.setConfig(stackConfig({ AD_port_scan_threshold: 300 }, portScan(true)));
                 const { steps } = await stack.preview();
-                assert.ok(commandSteps(steps).some((s) => s.op !== "same"));
+                const ops = commandSteps(steps).map((s) => s.op);
+                assert.ok(
+                    ops.length > 0 &&
+                        ops.every((op) =>
+                            ["replace", "create-replacement", "delete-replaced", "update"].includes(
+                                op,
+                            ),
+                        ),
+                    `Command steps: ${ops.join(", ")}`,
+                );
+                assert.ok(
+                    steps.some(
+                        (s) => s.type === "kubernetes:apps/v1:Deployment" && s.op === "update",
+                    ),
+                    "the Deployment's env is updated in the same preview",
+                );
                 lab.resetCounts();
                 const result = await stack.stack.up();
-                assert.equal(lab.counts("drop").probes, 64);
-                assert.match(result.outputs.ipSweep.value as string, /for threshold 40 in /);
+                const seen = lab.counts("drop");
+                assert.equal(seen.ports, 330, "ports 1-330 for threshold 300");
+                assert.equal(seen.probes, 330, "the scan ran exactly once");
+                assert.match(
+                    result.outputs.portScan.value as string,
+                    /ports 1-330 for threshold 300/,
+                );
+                deployedVersions = adObjectVersions();
             });
 
-            it("turning it off sweeps nothing and keeps AD; destroy sweeps nothing", async () => {
-                const before = adObjectVersions();
-                await stack.setConfig(stackConfig({ AD_ip_sweep_threshold: 40 }, ipSweep(false)));
+            it("turning the simulation off deletes the Command, scans nothing and keeps AD as it is", async () => {
+                await stack.setConfig(
+                    stackConfig({ AD_port_scan_threshold: 300 }, portScan(false)),
+                );
+                const { steps } = await stack.preview();
+                // The default command provider goes with the last Command.
+                assert.deepEqual(changedOps(steps).sort(), [
+                    "delete calico-ad:simulation:PortScanSimulation",
+                    `delete ${commandType}`,
+                    "delete pulumi:providers:command",
+                ]);
+                lab.resetCounts();
+                const result = await stack.stack.up();
+                assert.equal(lab.counts("drop").probes, 0);
+                assert.equal(result.outputs.portScan, undefined);
+                assert.deepEqual(adObjectVersions(), deployedVersions);
+            });
+
+            it("turning it on again scans once; destroy then scans nothing", async () => {
+                await stack.setConfig(stackConfig({ AD_port_scan_threshold: 300 }, portScan(true)));
                 lab.resetCounts();
                 await stack.stack.up();
-                assert.equal(lab.counts("drop").probes, 0);
-                assert.deepEqual(adObjectVersions(), before);
-                await stack.setConfig(stackConfig({ AD_ip_sweep_threshold: 40 }, ipSweep(true)));
-                await stack.stack.up();
+                assert.equal(lab.counts("drop").probes, 330);
                 lab.resetCounts();
                 await stack.stack.destroy();
-                assert.equal(lab.counts("drop").probes, 0, "destroy runs no sweep");
+                assert.equal(lab.counts("drop").probes, 0, "destroy runs no scan");
+                assert.equal(getObject("deployment", "ad-jobs-deployment", ids), undefined);
             });
-        },
-    );
-});
+        });
+
+        describe(
+            "ip sweep (manifest era 3.12, which has the ip_sweep job)",
+            { concurrency: false },
+            () => {
+                let stack: TestStack;
+                const ipSweep = (enabled: boolean) => ({
+                    ipSweep: {
+                        enabled,
+                        namespace: "dev",
+                        scannerPod: "netshoot",
+                        targetCidr: lab.sweepRange,
+                    },
+                });
+
+                before(async () => {
+                    stack = await TestStack.create(
+                        "ipsweep",
+                        stackConfig({ AD_ip_sweep_threshold: 32 }, ipSweep(true)),
+                        { env: engineEnv },
+                    );
+                });
+                after(async () => stack?.remove());
+
+                it("up sweeps more distinct addresses than the threshold, once each", async () => {
+                    lab.resetCounts();
+                    const result = await stack.stack.up();
+                    const seen = lab.counts("drop");
+                    assert.equal(seen.addresses, 64, `every address of ${lab.sweepRange}`);
+                    assert.equal(seen.probes, 64, "one probe per address");
+                    assert.match(
+                        result.outputs.ipSweep.value as string,
+                        new RegExp(
+                            `^ip sweep of ${lab.sweepRange.replace(/\./g, "\\.")} from dev/netshoot for threshold 32 in `,
+                        ),
+                    );
+                });
+
+                it("a second up sweeps nothing", async () => {
+                    lab.resetCounts();
+                    await stack.stack.up();
+                    assert.equal(lab.counts("drop").probes, 0);
+                });
+
+                it("a threshold change re-runs the sweep exactly once", async () => {
+                    await stack.setConfig(
+                        stackConfig({ AD_ip_sweep_threshold: 40 }, ipSweep(true)),
+                    );
+                    const { steps } = await stack.preview();
+                    assert.ok(commandSteps(steps).some((s) => s.op !== "same"));
+                    lab.resetCounts();
+                    const result = await stack.stack.up();
+                    assert.equal(lab.counts("drop").probes, 64);
+                    assert.match(result.outputs.ipSweep.value as string, /for threshold 40 in /);
+                });
+
+                it("turning it off sweeps nothing and keeps AD; destroy sweeps nothing", async () => {
+                    const before = adObjectVersions();
+                    await stack.setConfig(
+                        stackConfig({ AD_ip_sweep_threshold: 40 }, ipSweep(false)),
+                    );
+                    lab.resetCounts();
+                    await stack.stack.up();
+                    assert.equal(lab.counts("drop").probes, 0);
+                    assert.deepEqual(adObjectVersions(), before);
+                    await stack.setConfig(
+                        stackConfig({ AD_ip_sweep_threshold: 40 }, ipSweep(true)),
+                    );
+                    await stack.stack.up();
+                    lab.resetCounts();
+                    await stack.stack.destroy();
+                    assert.equal(lab.counts("drop").probes, 0, "destroy runs no sweep");
+                });
+            },
+        );
+    },
+);
