@@ -5,6 +5,7 @@
  * TypeScript type (`z.output`), the parsed settings and every error path.
  */
 import { z } from "zod";
+import { ScalarKey } from "../catalog/configKeys";
 import { nearestName } from "../catalog/lookup";
 import { prototypeKeys, quote } from "../common/quote";
 
@@ -162,4 +163,72 @@ export function problemsOf(key: string, error: z.ZodError): string[] {
             return `${at}${segment(name)}: unknown field${suggestion ? `; did you mean ${suggestion}?` : ""}; allowed: ${issue.message}`;
         });
     });
+}
+
+/** What a scalar key's value parses to: its type, or one of its allowed values. */
+export type ScalarValue<Key extends ScalarKey> = Key extends { readonly type: "boolean" }
+    ? boolean
+    : Key extends { readonly type: "integer" }
+      ? number
+      : Key extends { readonly allowed: readonly (infer Allowed)[] }
+        ? Allowed
+        : string;
+
+const notAllowed = (input: unknown, allowed: string) =>
+    `${quote(input)} is not allowed; allowed: ${allowed}`;
+
+/** The value of a set key, as its catalog type, range and allowed values permit it. */
+function valueSchema(key: ScalarKey): z.ZodType<unknown, string> {
+    const required = `required; ${key.description}`;
+    if (key.type === "boolean") {
+        return z
+            .enum(["true", "false"], {
+                error: (iss) =>
+                    iss.input === undefined ? required : notAllowed(iss.input, "true or false"),
+            })
+            .transform((text) => text === "true");
+    }
+    if (key.type === "integer") {
+        const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = key;
+        return z.string({ error: () => required }).transform((text, ctx) => {
+            const n = Number(text);
+            if (!Number.isInteger(n) || n < min || n > max) {
+                ctx.addIssue({
+                    code: "custom",
+                    message: notAllowed(text, `an integer from ${min} to ${max}`),
+                    input: text,
+                });
+                return z.NEVER;
+            }
+            return n;
+        });
+    }
+    const allowed = key.allowed;
+    if (allowed) {
+        return z.enum(allowed as [string, ...string[]], {
+            error: (iss) => {
+                if (iss.input === undefined) {
+                    return required;
+                }
+                const suggestion = nearestName(String(iss.input), allowed);
+                return `${notAllowed(iss.input, allowed.join(", "))}${suggestion ? ` (did you mean ${suggestion}?)` : ""}`;
+            },
+        });
+    }
+    return z.string({ error: () => required });
+}
+
+/**
+ * The schema of a scalar key, from its catalog declaration: unset or empty is its declared
+ * default (none when that is empty), and a key without a default is required.
+ */
+export function scalarSchema<Key extends ScalarKey>(
+    key: Key,
+): z.ZodType<ScalarValue<Key> | undefined, string | undefined> {
+    const value = valueSchema(key);
+    const fallback = key.default === "" ? undefined : key.default;
+    return z.preprocess(
+        (text) => (text === "" ? undefined : text),
+        key.default === undefined ? value : value.optional().transform((v) => v ?? fallback),
+    ) as z.ZodType<ScalarValue<Key> | undefined, string | undefined>;
 }
