@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { ScalarKey } from "../catalog/configKeys";
+import { splitList } from "../catalog/envValues";
 import { nearestName } from "../catalog/lookup";
 import { prototypeKeys, quote } from "../common/quote";
 
@@ -231,4 +232,43 @@ export function scalarSchema<Key extends ScalarKey>(
         (text) => (text === "" ? undefined : text),
         key.default === undefined ? value : value.optional().transform((v) => v ?? fallback),
     ) as z.ZodType<ScalarValue<Key> | undefined, string | undefined>;
+}
+
+/**
+ * A list key's value: a YAML list of strings or one comma-separated string, at most
+ * `maxItems` items, duplicates dropped.
+ */
+export function listSchema(maxItems: number) {
+    return z
+        .union([z.string(), z.array(z.string())], {
+            error: (iss) => `expected a list of IDs, got ${quote(iss.input)}`,
+        })
+        .transform((raw) => splitList(raw) ?? [])
+        .superRefine((items, ctx) => {
+            if (items.length > maxItems) {
+                ctx.addIssue({
+                    code: "custom",
+                    message: `holds ${items.length} items; at most ${maxItems} are allowed`,
+                    abort: true,
+                });
+            }
+        })
+        .transform((items) => [...new Set(items)]);
+}
+
+/** A map key's value: names to values, at most `maxEntries`; `why` explains the bound. */
+export function mapSchema(maxEntries: number, why: string) {
+    return z
+        .custom<Record<string, unknown>>(isMap, {
+            error: (iss) => `expected a map of names to values, got ${quote(iss.input)}`,
+        })
+        .superRefine((map, ctx) => {
+            const size = Object.keys(map).length;
+            if (size > maxEntries) {
+                ctx.addIssue({
+                    code: "custom",
+                    message: `holds ${size} entries; at most ${maxEntries} are allowed (${why})`,
+                });
+            }
+        });
 }

@@ -4,6 +4,7 @@
  * bad value and what is allowed. Nothing here touches a cluster.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
 import {
     configKey,
     DefaultedKeyName,
@@ -20,7 +21,7 @@ import {
     scalarKeys,
     structuredKeys,
 } from "../catalog/configKeys";
-import { durationSeconds, renderEnvValue, splitList } from "../catalog/envValues";
+import { durationSeconds, renderEnvValue } from "../catalog/envValues";
 import { detectorCatalog } from "../catalog/detectors";
 import { envVarCatalog, reservedEnvVars } from "../catalog/envVars";
 import {
@@ -56,7 +57,7 @@ import { defaultProductionPatterns, productionReason } from "../common/productio
 import { prototypeKeys, quote } from "../common/quote";
 import { UserError } from "../common/userError";
 import { KubeContexts } from "../common/kubeconfig";
-import { problemsOf, scalarSchema, ScalarValue } from "./schema";
+import { listSchema, mapSchema, problemsOf, scalarSchema, ScalarValue } from "./schema";
 import { parseSimulation, SimulationSettings } from "./simulation";
 import {
     clusterNameProblem,
@@ -591,6 +592,9 @@ const otherEraReasons: Record<Era, (release: string, name: string) => string> = 
             : `the operator picks the detector image in ${release}`,
 };
 
+const idList = listSchema(maxCollectionSize);
+const entryMap = mapSchema(maxCollectionSize, `the catalog has ${envVarCatalog.length} env vars`);
+
 /** Every scalar key's schema, derived once from its catalog declaration. */
 const scalarSchemas = Object.fromEntries(scalarKeys.map((key) => [key.name, scalarSchema(key)]));
 
@@ -683,26 +687,9 @@ class ConfigReader {
         return this.scalar(name) ?? (declared.default as ScalarValue<ScalarKeyOf<N>>);
     }
 
-    /** A structured key holding a map; undefined when unset. */
+    /** A structured key holding a map; undefined when unset or bad. */
     object(name: string): Record<string, unknown> | undefined {
-        const parsed = this.ignored.has(name) ? undefined : this.json(name);
-        if (parsed === undefined) {
-            return undefined;
-        }
-        if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-            this.problems.push(
-                `${configKey(name)}: expected a map of names to values, got ${quote(parsed)}`,
-            );
-            return undefined;
-        }
-        const size = Object.keys(parsed).length;
-        if (size > maxCollectionSize) {
-            this.problems.push(
-                `${configKey(name)}: holds ${size} entries; at most ${maxCollectionSize} are allowed (the catalog has ${envVarCatalog.length} env vars)`,
-            );
-            return undefined;
-        }
-        return parsed as Record<string, unknown>;
+        return this.parsedJson(name, entryMap);
     }
 
     /**
@@ -713,30 +700,29 @@ class ConfigReader {
         name: string,
         itemProblem: (item: string, key: string) => string | undefined,
     ): string[] | undefined {
-        const parsed = this.ignored.has(name) ? undefined : this.json(name);
-        if (parsed === undefined) {
+        const items = this.parsedJson(name, idList);
+        if (items === undefined) {
             return undefined;
         }
-        const items = splitList(parsed);
-        if (!items) {
-            this.problems.push(`${configKey(name)}: expected a list of IDs, got ${quote(parsed)}`);
+        const problems = items.flatMap(
+            (item, index) => itemProblem(item, `${configKey(name)}[${index}]`) ?? [],
+        );
+        this.problems.push(...problems);
+        return problems.length === 0 ? items : undefined;
+    }
+
+    /** A structured key's JSON value parsed by `schema`; undefined when unset or bad. */
+    private parsedJson<T>(name: string, schema: z.ZodType<T>): T | undefined {
+        const raw = this.ignored.has(name) ? undefined : this.json(name);
+        if (raw === undefined) {
             return undefined;
         }
-        if (items.length > maxCollectionSize) {
-            this.problems.push(
-                `${configKey(name)}: holds ${items.length} items; at most ${maxCollectionSize} are allowed`,
-            );
+        const parsed = schema.safeParse(raw);
+        if (!parsed.success) {
+            this.problems.push(...problemsOf(configKey(name), parsed.error));
             return undefined;
         }
-        const unique = [...new Set(items)];
-        const before = this.problems.length;
-        unique.forEach((item, index) => {
-            const problem = itemProblem(item, `${configKey(name)}[${index}]`);
-            if (problem) {
-                this.problems.push(problem);
-            }
-        });
-        return this.problems.length === before ? unique : undefined;
+        return parsed.data;
     }
 
     check(name: string, value: string, problemOf: (value: string) => string | undefined): void {
