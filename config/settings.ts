@@ -65,6 +65,7 @@ import {
     imageDigestProblem,
     imageRegistryProblem,
     imageTagProblem,
+    maxDnsSubdomainLength,
 } from "./values";
 
 /** An env var as the AD jobs container gets it. */
@@ -155,11 +156,11 @@ export interface SettingsEnvironment {
     readonly stack?: string;
 }
 
-/** A stack, context or cluster name pattern: printable, at most 253 characters. */
+/** A stack, context or cluster name pattern: printable, no longer than a Kubernetes name. */
 const patternProblem = (pattern: string, key: string) =>
-    pattern.length <= 253 && /^[\x21-\x7e]+$/.test(pattern)
+    pattern.length <= maxDnsSubdomainLength && /^[\x21-\x7e]+$/.test(pattern)
         ? undefined
-        : `${key}: ${quote(pattern)} is not allowed; allowed: a name pattern of up to 253 printable characters without spaces, with * and ? as wildcards`;
+        : `${key}: ${quote(pattern)} is not allowed; allowed: a name pattern of up to ${maxDnsSubdomainLength} printable characters without spaces, with * and ? as wildcards`;
 
 /** The release as far as the config names it; `unknown` says why it cannot be used. */
 type ReleaseKnowledge =

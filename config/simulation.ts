@@ -32,7 +32,13 @@ import {
     ValidFields,
     validFields,
 } from "./schema";
-import { dnsLabelPattern, dnsSubdomainPattern } from "./values";
+import {
+    dnsLabelPattern,
+    dnsSubdomainPattern,
+    dnsSubdomainProblem,
+    maxDnsLabelLength,
+    maxDnsSubdomainLength,
+} from "./values";
 
 /** The port-scan simulation, validated. */
 export interface PortScanSimulationSettings {
@@ -327,16 +333,14 @@ function prefixFor(threshold: number): number {
 
 /** Namespaces are DNS labels (RFC 1123). */
 export function namespaceProblem(name: string): string | undefined {
-    return name.length <= 63 && dnsLabelPattern.test(name)
+    return name.length <= maxDnsLabelLength && dnsLabelPattern.test(name)
         ? undefined
-        : `${quote(name)} is not a valid namespace name; allowed: lowercase letters, digits and "-", at most 63 characters, starting and ending with a letter or digit`;
+        : `${quote(name)} is not a valid namespace name; allowed: lowercase letters, digits and "-", at most ${maxDnsLabelLength} characters, starting and ending with a letter or digit`;
 }
 
 /** Pod names are DNS subdomains (RFC 1123). */
 export function podNameProblem(name: string): string | undefined {
-    return name.length <= 253 && dnsSubdomainPattern.test(name)
-        ? undefined
-        : `${quote(name)} is not a valid pod name; allowed: lowercase letters, digits, "-" and ".", at most 253 characters, starting and ending with a letter or digit`;
+    return dnsSubdomainProblem(name, "pod name");
 }
 
 const labelName = "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?";
@@ -407,7 +411,7 @@ export function parsePortRange(text: string): PortRange | undefined {
 
 /** A canonical private IPv4 CIDR and its size, or the problem as text. */
 export function parseCidr(text: string): { text: string; addresses: number } | string {
-    const allowed = `allowed: a private IPv4 range (inside ${sweepableRanges.join(", ")}) in CIDR form such as 10.244.1.0/24, with at most ${maxSweepAddresses} addresses (/20 or longer)`;
+    const allowed = `allowed: a private IPv4 range (inside ${sweepableRanges.join(", ")}) in CIDR form such as 10.244.1.0/24, with at most ${maxSweepAddresses} addresses (/${32 - Math.log2(maxSweepAddresses)} or longer)`;
     const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
     const octets = match?.slice(1, 5).map(Number);
     const prefix = Number(match?.[5]);
@@ -451,7 +455,8 @@ function formatAddress(address: number): string {
  * arn:aws:eks:...:cluster/x, user@cluster).
  */
 export function kubeContextProblem(context: string): string | undefined {
-    return /^[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,252}$/.test(context)
+    return context.length <= maxDnsSubdomainLength &&
+        /^[A-Za-z0-9][A-Za-z0-9._:@/+-]*$/.test(context)
         ? undefined
-        : `${quote(context)} cannot be passed to kubectl by ${simulationKey}; allowed: letters, digits, ".", "_", ":", "@", "/", "+" and "-", at most 253 characters, starting with a letter or digit`;
+        : `${quote(context)} cannot be passed to kubectl by ${simulationKey}; allowed: letters, digits, ".", "_", ":", "@", "/", "+" and "-", at most ${maxDnsSubdomainLength} characters, starting with a letter or digit`;
 }
