@@ -26,17 +26,26 @@ const asText = (value: unknown) =>
     value === "" ? undefined : typeof value === "number" ? String(value) : value;
 
 const notText = (input: unknown) => `expected a string, got ${quote(input)}`;
+const requiredOrNotText = (what: string) => (iss: { input?: unknown }) =>
+    iss.input === undefined ? `required; ${what}` : notText(iss.input);
+
+/** The text parsed into a value; `parse` returns the value or the problem as text. */
+const parseWith =
+    <T extends object>(parse: (text: string) => T | string) =>
+    (text: string, ctx: z.RefinementCtx): T => {
+        const parsed = parse(text);
+        if (typeof parsed === "string") {
+            ctx.addIssue({ code: "custom", message: parsed, input: text });
+            return z.NEVER;
+        }
+        return parsed;
+    };
 
 /** A text field that must be set; `what` says what it holds. */
 export function requiredText(what: string, problemOf: ProblemOf) {
     return z.preprocess(
         asText,
-        z
-            .string({
-                error: (iss) =>
-                    iss.input === undefined ? `required; ${what}` : notText(iss.input),
-            })
-            .superRefine(refineWith(problemOf)),
+        z.string({ error: requiredOrNotText(what) }).superRefine(refineWith(problemOf)),
     );
 }
 
@@ -51,16 +60,26 @@ export function optionalText(problemOf: ProblemOf) {
     );
 }
 
-/** A text field parsed into a value; `parse` returns the value or the problem as text. */
-export function parsedText<T extends object>(parse: (text: string) => T | string) {
-    return z.string({ error: (iss) => notText(iss.input) }).transform((text, ctx) => {
-        const parsed = parse(text);
-        if (typeof parsed === "string") {
-            ctx.addIssue({ code: "custom", message: parsed, input: text });
-            return z.NEVER;
-        }
-        return parsed;
-    });
+/** A text field that must be set, parsed into a value. */
+export function requiredParsed<T extends object>(
+    what: string,
+    parse: (text: string) => T | string,
+) {
+    return z.preprocess(
+        asText,
+        z.string({ error: requiredOrNotText(what) }).transform(parseWith(parse)),
+    );
+}
+
+/** A text field that may be unset or empty, parsed into a value. */
+export function optionalParsed<T extends object>(parse: (text: string) => T | string) {
+    return z.preprocess(
+        asText,
+        z
+            .string({ error: (iss) => notText(iss.input) })
+            .transform(parseWith(parse))
+            .optional(),
+    );
 }
 
 /** true or false, also as the strings `pulumi config set --path` may store. */

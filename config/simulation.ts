@@ -25,9 +25,10 @@ import {
     booleanField,
     fieldMap,
     optionalText,
-    parsedText,
+    optionalParsed,
     problemsOf,
     readableMap,
+    requiredParsed,
     requiredText,
     ValidFields,
     validFields,
@@ -83,17 +84,15 @@ export interface SimulationContext {
     readonly enabled?: readonly string[];
 }
 
-export interface SimulationResult {
-    /** Undefined when there are problems or no simulation is enabled. */
-    readonly settings?: SimulationSettings;
+/** Where the checks of the simulation record what they find. */
+export interface SimulationReport {
     readonly problems: string[];
     readonly warnings: string[];
 }
 
-/** Where the checks of enabled blocks against the release record what they find. */
-export interface SimulationReport {
-    readonly problems: string[];
-    readonly warnings: string[];
+export interface SimulationResult extends SimulationReport {
+    /** Undefined when there are problems or no simulation is enabled. */
+    readonly settings?: SimulationSettings;
 }
 
 /**
@@ -137,12 +136,8 @@ export const portScanBlock = simulationBlock({
             "the label selector of the target pod, e.g. app=centos",
             labelSelectorProblem,
         ),
-        ports: z.preprocess(
-            (value) =>
-                value === "" ? undefined : typeof value === "number" ? String(value) : value,
-            parsedText(
-                (text) => parsePortRange(text) ?? `${quote(text)} is not allowed; ${portsAllowed}`,
-            ).optional(),
+        ports: optionalParsed(
+            (text) => parsePortRange(text) ?? `${quote(text)} is not allowed; ${portsAllowed}`,
         ),
     },
     resolve(fields, context, key, { problems, warnings }): PortScanSimulationSettings | undefined {
@@ -191,9 +186,9 @@ export const portScanBlock = simulationBlock({
 export const ipSweepBlock = simulationBlock({
     fields: {
         ...scannerFields,
-        targetCidr: z.preprocess(
-            (value) => (value === "" ? undefined : value),
-            parsedText(parseCidr).optional(),
+        targetCidr: requiredParsed(
+            "a private IPv4 range to sweep, e.g. the pod CIDR block of a node such as 10.244.1.0/24",
+            parseCidr,
         ),
     },
     resolve(fields, context, key, { problems, warnings }): IpSweepSimulationSettings | undefined {
