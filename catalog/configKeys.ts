@@ -4,7 +4,7 @@
  * reference (`npm run docs` writes both; a unit test checks they are fresh).
  */
 import { defaultProductionPatterns } from "../common/production";
-import { clusterTypes, Era, globalAlertConstants, manifestConstants } from "./eras";
+import { clusterTypes, Era, globalAlertConstants, manifestConstants, products } from "./eras";
 
 export const projectName = "calico-ad";
 
@@ -19,6 +19,8 @@ export interface ScalarKey {
     /** Integers: the allowed range. Durations: the range in seconds. */
     readonly min?: number;
     readonly max?: number;
+    /** Strings: the values allowed, when they are a fixed list. */
+    readonly allowed?: readonly string[];
     readonly scope: KeyScope;
     readonly description: string;
 }
@@ -38,7 +40,7 @@ export const detectorPeriodRange = { min: 60, max: 86400, shown: "1m to 24h" } a
 /** GlobalAlert `severity`, as the Calico API server validates it. */
 export const detectorSeverityRange = { min: 1, max: 100 } as const;
 
-export const scalarKeys: readonly ScalarKey[] = [
+const scalarKeyTable = [
     {
         name: "calicoVersion",
         type: "string",
@@ -49,6 +51,7 @@ export const scalarKeys: readonly ScalarKey[] = [
     {
         name: "clusterType",
         type: "string",
+        allowed: clusterTypes,
         scope: "all",
         description: `${clusterTypes.slice(0, -1).join(", ")} or ${clusterTypes[clusterTypes.length - 1]}`,
     },
@@ -56,6 +59,7 @@ export const scalarKeys: readonly ScalarKey[] = [
         name: "product",
         type: "string",
         default: "enterprise",
+        allowed: products,
         scope: "all",
         description: "enterprise (Calico Enterprise) or cloud (Calico Cloud)",
     },
@@ -145,7 +149,10 @@ export const scalarKeys: readonly ScalarKey[] = [
         scope: "globalAlert",
         description: `GlobalAlert era: severity of the alerts, ${detectorSeverityRange.min} to ${detectorSeverityRange.max}`,
     },
-];
+] as const satisfies readonly ScalarKey[];
+
+/** Every scalar key, for code that walks them all. */
+export const scalarKeys: readonly ScalarKey[] = scalarKeyTable;
 
 export const structuredKeys: readonly StructuredKey[] = [
     {
@@ -188,6 +195,24 @@ export const structuredKeys: readonly StructuredKey[] = [
         description: `kube context and kubeconfig cluster name patterns where simulations are refused unless allowed; unset is ${JSON.stringify(defaultProductionPatterns.protectedContexts)}, as in the policy pack`,
     },
 ];
+
+/** The name of a scalar key. */
+export type ScalarKeyName = (typeof scalarKeyTable)[number]["name"];
+/** The declaration of the scalar key `N`, with its literal type, default and allowed values. */
+export type ScalarKeyOf<N extends ScalarKeyName> = Extract<
+    (typeof scalarKeyTable)[number],
+    { readonly name: N }
+>;
+
+/** The name of a scalar key with a default. */
+export type DefaultedKeyName = Extract<
+    (typeof scalarKeyTable)[number],
+    { readonly default: unknown }
+>["name"];
+
+/** The scalar key declared under `name`. */
+export const scalarKey = <N extends ScalarKeyName>(name: N): ScalarKeyOf<N> =>
+    scalarKeyTable.find((k) => k.name === name) as ScalarKeyOf<N>;
 
 /** The key declared under `name`, if any. */
 export function findKey(name: string): ScalarKey | StructuredKey | undefined {

@@ -4,6 +4,9 @@
  * all-jobs-envars.md history). Generation 1 knobs (Isolation Forest scores and friends) were
  * documented up to CE 3.10; generation 2 (`*_SENSITIVITY`, 0 to 100) from CE 3.11.
  */
+import { configKey } from "./configKeys";
+import { manifestConstants } from "./eras";
+import { tcpPortRange } from "./simulation";
 import { VersionRange } from "./versions";
 
 export type EnvVarType = "integer" | "number" | "boolean" | "duration" | "fieldList";
@@ -162,7 +165,7 @@ export const envVarCatalog: readonly EnvVar[] = [
         type: "integer",
         default: 500,
         min: 1,
-        max: 65535,
+        max: tcpPortRange.max,
         readBy: manifestEra,
         raising: "fewer alerts",
         job: "port_scan",
@@ -376,13 +379,18 @@ export const envVarCatalog: readonly EnvVar[] = [
 ];
 
 /** Env vars the manifest sets itself, and the stack key that controls each instead. */
+const releaseKeys = `${configKey("calicoVersion")} and ${configKey("clusterType")}`;
 export const reservedEnvVars: Readonly<Record<string, string>> = {
-    CLUSTER_NAME: "calico-ad:clusterName",
-    AD_DISABLED_JOBS: "calico-ad:disabledJobs",
-    ELASTIC_HOST: "calico-ad:calicoVersion and calico-ad:clusterType",
-    ELASTIC_PORT: "calico-ad:calicoVersion and calico-ad:clusterType",
-    ES_CA_CERT: "calico-ad:calicoVersion and calico-ad:clusterType",
-    ELASTIC_USER: "the tigera-ee-ad-job-elasticsearch-access secret",
-    ELASTIC_PASSWORD: "the tigera-ee-ad-job-elasticsearch-access secret",
-    AD_NEED_API: "calico-ad:calicoVersion",
+    CLUSTER_NAME: configKey("clusterName"),
+    AD_DISABLED_JOBS: configKey("disabledJobs"),
+    ELASTIC_HOST: releaseKeys,
+    ELASTIC_PORT: releaseKeys,
+    ES_CA_CERT: releaseKeys,
+    ...Object.fromEntries(
+        Object.keys(manifestConstants.esAccessSecretKeys).map((name) => [
+            name,
+            `the ${manifestConstants.esAccessSecret} secret`,
+        ]),
+    ),
+    AD_NEED_API: configKey("calicoVersion"),
 };

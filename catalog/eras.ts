@@ -233,6 +233,8 @@ export const manifestConstants = {
     defaultImageRegistry: "quay.io/tigera",
     defaultPullSecret: "tigera-pull-secret",
     esAccessSecret: "tigera-ee-ad-job-elasticsearch-access",
+    /** The Elasticsearch credentials the job reads from `esAccessSecret`: env var to key. */
+    esAccessSecretKeys: { ELASTIC_USER: "username", ELASTIC_PASSWORD: "password" },
     elasticPort: "9200",
     caCertPath: "/certs/es-ca.pem",
     modelsMountPath: "/home/idsuser/anomaly_detection_jobs/models",

@@ -12,7 +12,9 @@ const domain = `(?:${domainName}|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
 
 const pathComponentPattern = new RegExp(`^${pathComponent}$`);
 const domainPattern = new RegExp(`^${domain}$`);
-const tagPattern = /^[\w][\w.-]{0,127}$/;
+/** Longest tag the grammar allows. */
+export const maxTagLength = 128;
+const tagPattern = new RegExp(`^[\\w][\\w.-]{0,${maxTagLength - 1}}$`);
 /** Kubernetes runtimes accept the registered algorithms with their exact digest lengths. */
 const digestPattern = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 /** Longest repository name (domain and path) the grammar allows. */

@@ -56,8 +56,7 @@ export function buildAdJobsManifests(args: AdJobsDeploymentArgs): {
         ...(es.elasticHost ? [{ name: "ELASTIC_HOST", value: es.elasticHost }] : []),
         { name: "ELASTIC_PORT", value: c.elasticPort },
         { name: "ES_CA_CERT", value: c.caCertPath },
-        secretEnv("ELASTIC_USER", "username"),
-        secretEnv("ELASTIC_PASSWORD", "password"),
+        ...Object.entries(c.esAccessSecretKeys).map(([name, key]) => secretEnv(name, key)),
         ...(args.profile.httpApi ? [{ name: "AD_NEED_API", value: "true" }] : []),
         ...(args.disabledJobs.length > 0
             ? [{ name: "AD_DISABLED_JOBS", value: args.disabledJobs.join(",") }]

@@ -7,6 +7,7 @@
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { simulationComponentModule } from "../catalog/simulation";
 import { ipSweepScript, portScanScript } from "../scan/scripts";
 
 // The scripts and their arithmetic live below config and components, in scan/; tests and
@@ -54,7 +55,7 @@ export class PortScanSimulation extends pulumi.ComponentResource {
         args: PortScanSimulationArgs,
         opts?: pulumi.ComponentResourceOptions,
     ) {
-        super("calico-ad:simulation:PortScanSimulation", name, {}, opts);
+        super(`${simulationComponentModule}:PortScanSimulation`, name, {}, opts);
         const kubeContext = args.kubeContext ?? "";
         this.command = new command.local.Command(
             `${name}-nmap`,
@@ -120,7 +121,7 @@ export class IpSweepSimulation extends pulumi.ComponentResource {
      * @param opts Options of the component.
      */
     constructor(name: string, args: IpSweepSimulationArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("calico-ad:simulation:IpSweepSimulation", name, {}, opts);
+        super(`${simulationComponentModule}:IpSweepSimulation`, name, {}, opts);
         const kubeContext = args.kubeContext ?? "";
         this.command = new command.local.Command(
             `${name}-nmap`,

@@ -4,28 +4,31 @@
  * bad value and what is allowed. Nothing here touches a cluster.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
 import {
     configKey,
+    DefaultedKeyName,
     detectorPeriodRange,
-    detectorSeverityRange,
     findKey,
     KeyScope,
     maxCollectionSize,
     maxStructuredValueLength,
     projectName,
+    scalarKey,
+    ScalarKey,
+    ScalarKeyName,
+    ScalarKeyOf,
     scalarKeys,
     structuredKeys,
 } from "../catalog/configKeys";
-import { durationSeconds, renderEnvValue, splitList } from "../catalog/envValues";
+import { durationSeconds, renderEnvValue } from "../catalog/envValues";
 import { detectorCatalog } from "../catalog/detectors";
 import { envVarCatalog, reservedEnvVars } from "../catalog/envVars";
 import {
     ClusterType,
-    clusterTypes,
     Era,
     globalAlertConstants,
     manifestConstants,
-    products,
     releaseShapes,
 } from "../catalog/eras";
 import {
@@ -54,6 +57,7 @@ import { defaultProductionPatterns, productionReason } from "../common/productio
 import { prototypeKeys, quote } from "../common/quote";
 import { UserError } from "../common/userError";
 import { KubeContexts } from "../common/kubeconfig";
+import { listSchema, mapSchema, problemsOf, scalarSchema, ScalarValue } from "./schema";
 import { parseSimulation, SimulationSettings } from "./simulation";
 import {
     clusterNameProblem,
@@ -61,6 +65,7 @@ import {
     imageDigestProblem,
     imageRegistryProblem,
     imageTagProblem,
+    maxDnsSubdomainLength,
 } from "./values";
 
 /** An env var as the AD jobs container gets it. */
@@ -151,11 +156,11 @@ export interface SettingsEnvironment {
     readonly stack?: string;
 }
 
-/** A stack, context or cluster name pattern: printable, at most 253 characters. */
+/** A stack, context or cluster name pattern: printable, no longer than a Kubernetes name. */
 const patternProblem = (pattern: string, key: string) =>
-    pattern.length <= 253 && /^[\x21-\x7e]+$/.test(pattern)
+    pattern.length <= maxDnsSubdomainLength && /^[\x21-\x7e]+$/.test(pattern)
         ? undefined
-        : `${key}: ${quote(pattern)} is not allowed; allowed: a name pattern of up to 253 printable characters without spaces, with * and ? as wildcards`;
+        : `${key}: ${quote(pattern)} is not allowed; allowed: a name pattern of up to ${maxDnsSubdomainLength} printable characters without spaces, with * and ? as wildcards`;
 
 /** The release as far as the config names it; `unknown` says why it cannot be used. */
 type ReleaseKnowledge =
@@ -181,10 +186,10 @@ export function parseSettings(
 
     reader.rejectUnknownKeys();
 
-    const product = reader.choice("product", products);
-    const versionText = reader.string("calicoVersion");
-    const clusterType = reader.choice("clusterType", clusterTypes);
-    const clusterName = reader.optionalString("clusterName");
+    const product = reader.scalar("product");
+    const versionText = reader.scalar("calicoVersion");
+    const clusterType = reader.scalar("clusterType");
+    const clusterName = reader.scalar("clusterName");
     if (clusterName !== undefined) {
         const problem = clusterNameProblem(clusterName);
         if (problem) {
@@ -195,9 +200,9 @@ export function parseSettings(
             );
         }
     }
-    const kubeContext = reader.optionalString("kubeContext");
-    const renderDirectory = reader.optionalString("renderDirectory");
-    const awaitRollout = reader.boolean("awaitRollout") ?? true;
+    const kubeContext = reader.scalar("kubeContext");
+    const renderDirectory = reader.scalar("renderDirectory");
+    const awaitRollout = reader.defaulted("awaitRollout");
     if (kubeContext !== undefined && renderDirectory === undefined) {
         const problem = kubeContextMissing(kubeContext, environment.kubeContexts);
         if (problem) {
@@ -247,7 +252,7 @@ export function parseSettings(
             reader.list("protectedContexts", patternProblem) ??
             defaultProductionPatterns.protectedContexts,
     };
-    const allowProduction = reader.boolean("allowSimulationInProduction") ?? false;
+    const allowProduction = reader.defaulted("allowSimulationInProduction");
     if (runsSimulation && !allowProduction) {
         const context = kubeContext ?? environment.kubeContexts?.current;
         const production = productionReason(
@@ -437,12 +442,10 @@ function manifestEra(
         return `${key}: ${quote(id)} is not a job ID${nearestSuggestion(id, jobs)}; jobs of ${known?.name}: ${jobs.join(", ")}`;
     });
 
-    const registry =
-        reader.optionalString("imageRegistry") ?? manifestConstants.defaultImageRegistry;
-    const tag = reader.optionalString("imageTag") ?? (v ? `v${formatVersion(v)}` : undefined);
-    const digest = reader.optionalString("imageDigest");
-    const pullSecret =
-        reader.optionalString("imagePullSecret") ?? manifestConstants.defaultPullSecret;
+    const registry = reader.scalar("imageRegistry") ?? manifestConstants.defaultImageRegistry;
+    const tag = reader.scalar("imageTag") ?? (v ? `v${formatVersion(v)}` : undefined);
+    const digest = reader.scalar("imageDigest");
+    const pullSecret = reader.scalar("imagePullSecret") ?? manifestConstants.defaultPullSecret;
     reader.check("imageRegistry", registry, imageRegistryProblem);
     if (tag !== undefined) {
         reader.check("imageTag", tag, imageTagProblem);
@@ -552,7 +555,7 @@ function globalAlertEra(
         return `${key}: ${quote(id)} is not a detector ID${nearestSuggestion(id, available)}; detectors of ${known?.name}: ${available.join(", ")}`;
     }) ?? [...globalAlertConstants.defaultDetectors];
 
-    const period = reader.string("detectorPeriod") ?? globalAlertConstants.defaultPeriod;
+    const period = reader.defaulted("detectorPeriod");
     const seconds = durationSeconds(period);
     if (
         seconds === undefined ||
@@ -563,9 +566,7 @@ function globalAlertEra(
             `${configKey("detectorPeriod")}: ${quote(period)} is not allowed; allowed: a duration from ${detectorPeriodRange.shown} such as 5m, 15m or 1h`,
         );
     }
-    const severity =
-        reader.integer("detectorSeverity", detectorSeverityRange.min, detectorSeverityRange.max) ??
-        globalAlertConstants.defaultSeverity;
+    const severity = reader.defaulted("detectorSeverity");
 
     if (!known || !available) {
         return undefined;
@@ -591,6 +592,12 @@ const otherEraReasons: Record<Era, (release: string, name: string) => string> = 
             ? `applies to the manifest era (up to 3.12); in ${release} detectors are off unless listed in ${configKey("detectors")}`
             : `the operator picks the detector image in ${release}`,
 };
+
+const idList = listSchema(maxCollectionSize);
+const entryMap = mapSchema(maxCollectionSize, `the catalog has ${envVarCatalog.length} env vars`);
+
+/** Every scalar key's schema, derived once from its catalog declaration. */
+const scalarSchemas = Object.fromEntries(scalarKeys.map((key) => [key.name, scalarSchema(key)]));
 
 /** Typed access to raw config values; records a problem for each bad one. */
 class ConfigReader {
@@ -662,93 +669,28 @@ class ConfigReader {
         return key && "shape" in key ? this.json(name) : (this.value(name) ?? "");
     }
 
-    /** A required or defaulted string; empty counts as unset. */
-    string(name: string): string | undefined {
+    /** A scalar key's value, parsed by the key's catalog schema; undefined when unset or bad. */
+    scalar<N extends ScalarKeyName>(name: N): ScalarValue<ScalarKeyOf<N>> | undefined {
         if (this.ignored.has(name)) {
             return undefined;
         }
-        const value = this.value(name);
-        if (value === undefined || value === "") {
-            const declared = scalarKeys.find((k) => k.name === name);
-            if (declared && declared.default === undefined) {
-                this.problems.push(`${configKey(name)}: required; ${declared.description}`);
-            }
-            return typeof declared?.default === "string" && declared.default !== ""
-                ? declared.default
-                : undefined;
+        const parsed = scalarSchemas[name].safeParse(this.value(name));
+        if (!parsed.success) {
+            this.problems.push(...problemsOf(configKey(name), parsed.error));
+            return undefined;
         }
-        return value;
+        return parsed.data as ScalarValue<ScalarKeyOf<N>> | undefined;
     }
 
-    optionalString(name: string): string | undefined {
-        const value = this.ignored.has(name) ? undefined : this.value(name);
-        return value === undefined || value === "" ? undefined : value;
+    /** A key with a default: its value, or the default when the value is bad (and reported). */
+    defaulted<N extends DefaultedKeyName>(name: N): ScalarValue<ScalarKeyOf<N>> {
+        const declared: ScalarKey = scalarKey(name);
+        return this.scalar(name) ?? (declared.default as ScalarValue<ScalarKeyOf<N>>);
     }
 
-    choice<T extends string>(name: string, allowed: readonly T[]): T | undefined {
-        const value = this.string(name);
-        if (value === undefined) {
-            return undefined;
-        }
-        if (!allowed.includes(value as T)) {
-            const suggestion = nearestName(value, allowed);
-            this.problems.push(
-                `${configKey(name)}: ${quote(value)} is not allowed; allowed: ${allowed.join(", ")}${suggestion ? ` (did you mean ${suggestion}?)` : ""}`,
-            );
-            return undefined;
-        }
-        return value as T;
-    }
-
-    boolean(name: string): boolean | undefined {
-        const value = this.optionalString(name);
-        if (value === undefined) {
-            return undefined;
-        }
-        if (value !== "true" && value !== "false") {
-            this.problems.push(
-                `${configKey(name)}: ${quote(value)} is not allowed; allowed: true or false`,
-            );
-            return undefined;
-        }
-        return value === "true";
-    }
-
-    integer(name: string, min: number, max: number): number | undefined {
-        const value = this.optionalString(name);
-        if (value === undefined) {
-            return undefined;
-        }
-        const n = Number(value);
-        if (!Number.isInteger(n) || n < min || n > max) {
-            this.problems.push(
-                `${configKey(name)}: ${quote(value)} is not allowed; allowed: an integer from ${min} to ${max}`,
-            );
-            return undefined;
-        }
-        return n;
-    }
-
-    /** A structured key holding a map; undefined when unset. */
+    /** A structured key holding a map; undefined when unset or bad. */
     object(name: string): Record<string, unknown> | undefined {
-        const parsed = this.ignored.has(name) ? undefined : this.json(name);
-        if (parsed === undefined) {
-            return undefined;
-        }
-        if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-            this.problems.push(
-                `${configKey(name)}: expected a map of names to values, got ${quote(parsed)}`,
-            );
-            return undefined;
-        }
-        const size = Object.keys(parsed).length;
-        if (size > maxCollectionSize) {
-            this.problems.push(
-                `${configKey(name)}: holds ${size} entries; at most ${maxCollectionSize} are allowed (the catalog has ${envVarCatalog.length} env vars)`,
-            );
-            return undefined;
-        }
-        return parsed as Record<string, unknown>;
+        return this.parsedJson(name, entryMap);
     }
 
     /**
@@ -759,30 +701,29 @@ class ConfigReader {
         name: string,
         itemProblem: (item: string, key: string) => string | undefined,
     ): string[] | undefined {
-        const parsed = this.ignored.has(name) ? undefined : this.json(name);
-        if (parsed === undefined) {
+        const items = this.parsedJson(name, idList);
+        if (items === undefined) {
             return undefined;
         }
-        const items = splitList(parsed);
-        if (!items) {
-            this.problems.push(`${configKey(name)}: expected a list of IDs, got ${quote(parsed)}`);
+        const problems = items.flatMap(
+            (item, index) => itemProblem(item, `${configKey(name)}[${index}]`) ?? [],
+        );
+        this.problems.push(...problems);
+        return problems.length === 0 ? items : undefined;
+    }
+
+    /** A structured key's JSON value parsed by `schema`; undefined when unset or bad. */
+    private parsedJson<T>(name: string, schema: z.ZodType<T>): T | undefined {
+        const raw = this.ignored.has(name) ? undefined : this.json(name);
+        if (raw === undefined) {
             return undefined;
         }
-        if (items.length > maxCollectionSize) {
-            this.problems.push(
-                `${configKey(name)}: holds ${items.length} items; at most ${maxCollectionSize} are allowed`,
-            );
+        const parsed = schema.safeParse(raw);
+        if (!parsed.success) {
+            this.problems.push(...problemsOf(configKey(name), parsed.error));
             return undefined;
         }
-        const unique = [...new Set(items)];
-        const before = this.problems.length;
-        unique.forEach((item, index) => {
-            const problem = itemProblem(item, `${configKey(name)}[${index}]`);
-            if (problem) {
-                this.problems.push(problem);
-            }
-        });
-        return this.problems.length === before ? unique : undefined;
+        return parsed.data;
     }
 
     check(name: string, value: string, problemOf: (value: string) => string | undefined): void {

@@ -4,7 +4,14 @@
  * and the thresholds in force and returns typed settings, or problems naming key, value and what
  * is allowed. Every value that reaches a shell is held to Kubernetes naming rules here.
  */
-import { nearestName } from "../catalog/lookup";
+import { z } from "zod";
+import { configKey } from "../catalog/configKeys";
+import {
+    maxSweepAddresses,
+    maxTargetSelectorLength,
+    sweepableRanges,
+    tcpPortRange,
+} from "../catalog/simulation";
 import {
     bucketGuardSeconds,
     formatPortRange,
@@ -13,9 +20,26 @@ import {
     portRangeFor,
     probesPerSecond,
 } from "../scan/arithmetic";
-import { configKey } from "../catalog/configKeys";
-import { dnsLabelPattern, dnsSubdomainPattern } from "./values";
-import { prototypeKeys, quote } from "../common/quote";
+import { quote } from "../common/quote";
+import {
+    booleanField,
+    fieldMap,
+    optionalText,
+    optionalParsed,
+    problemsOf,
+    readableMap,
+    requiredParsed,
+    requiredText,
+    ValidFields,
+    validFields,
+} from "./schema";
+import {
+    dnsLabelPattern,
+    dnsSubdomainPattern,
+    dnsSubdomainProblem,
+    maxDnsLabelLength,
+    maxDnsSubdomainLength,
+} from "./values";
 
 /** The port-scan simulation, validated. */
 export interface PortScanSimulationSettings {
@@ -47,14 +71,6 @@ export interface IpSweepSimulationSettings {
     readonly threshold: number;
 }
 
-/** The simulations to run on `pulumi up`; a disabled one is absent. */
-export interface SimulationSettings {
-    readonly portScan?: PortScanSimulationSettings;
-    readonly ipSweep?: IpSweepSimulationSettings;
-    /** kubeconfig context the commands use, the same as the stack's Kubernetes provider. */
-    readonly kubeContext?: string;
-}
-
 /** What `parseSimulation` needs to know about the release and the settings in force. */
 export interface SimulationContext {
     readonly era: "manifest" | "globalAlert";
@@ -68,26 +84,192 @@ export interface SimulationContext {
     readonly enabled?: readonly string[];
 }
 
-export interface SimulationResult {
-    /** Undefined when there are problems or no simulation is enabled. */
-    readonly settings?: SimulationSettings;
+/** Where the checks of the simulation record what they find. */
+export interface SimulationReport {
     readonly problems: string[];
     readonly warnings: string[];
 }
 
-/** Largest sweep: 4096 addresses take about four seconds and stay inside one bucket. */
-export const maxSweepAddresses = 4096;
+export interface SimulationResult extends SimulationReport {
+    /** Undefined when there are problems or no simulation is enabled. */
+    readonly settings?: SimulationSettings;
+}
+
+/**
+ * One sub-block of `calico-ad:simulation`: its fields as a zod shape, and the settings it yields
+ * once its valid fields are checked against the release in force. A block of another module is
+ * one more entry in `simulationBlocks`; its fields are then validated, and unknown ones named,
+ * with the rest.
+ */
+export interface SimulationBlock<Shape extends z.ZodRawShape, Settings> {
+    readonly fields: Shape;
+    /** Settings, or undefined when the block is off or has problems (recorded in `report`). */
+    resolve(
+        fields: ValidFields<Shape>,
+        context: SimulationContext,
+        key: string,
+        report: SimulationReport,
+    ): Settings | undefined;
+}
+
+/** Keeps a block's field and settings types when it is declared. */
+export const simulationBlock = <Shape extends z.ZodRawShape, Settings>(
+    block: SimulationBlock<Shape, Settings>,
+) => block;
 
 const simulationKey = configKey("simulation");
-const portScanFields = [
-    "enabled",
-    "namespace",
-    "scannerPod",
-    "targetNamespace",
-    "targetSelector",
-    "ports",
-] as const;
-const ipSweepFields = ["enabled", "namespace", "scannerPod", "targetCidr"] as const;
+
+/** The fields both simulations share: whether it runs, and the pod that runs nmap. */
+const scannerFields = {
+    enabled: booleanField.optional(),
+    namespace: requiredText("the namespace of the scanner pod, e.g. dev", namespaceProblem),
+    scannerPod: requiredText("the pod that runs nmap, e.g. netshoot", podNameProblem),
+};
+
+const portsAllowed = `allowed: one range FIRST-LAST of TCP ports from ${tcpPortRange.min} to ${tcpPortRange.max}, e.g. 1-600`;
+
+export const portScanBlock = simulationBlock({
+    fields: {
+        ...scannerFields,
+        targetNamespace: optionalText(namespaceProblem),
+        targetSelector: requiredText(
+            "the label selector of the target pod, e.g. app=centos",
+            labelSelectorProblem,
+        ),
+        ports: optionalParsed(
+            (text) => parsePortRange(text) ?? `${quote(text)} is not allowed; ${portsAllowed}`,
+        ),
+    },
+    resolve(fields, context, key, { problems, warnings }): PortScanSimulationSettings | undefined {
+        if (!fields.enabled) {
+            return undefined;
+        }
+        const threshold = context.portScanThreshold;
+        const configured = fields.ports;
+        const range = configured ?? portRangeFor(threshold);
+        if (portCount(range) <= threshold) {
+            const shown = formatPortRange(range);
+            problems.push(
+                configured === undefined
+                    ? `${key}: the port-scan threshold of ${threshold} in ${context.release} cannot be crossed: a scan probes at most ${portCount(range)} ports (${shown}); lower AD_port_scan_threshold or disable the simulation`
+                    : `${key}.ports: ${quote(shown)} probes ${portCount(range)} ports, which cannot cross the port-scan threshold of ${threshold} in ${context.release}; allowed: a range of more than ${threshold} ports, e.g. ${formatPortRange(portRangeFor(threshold))}, or leave it unset to derive it`,
+            );
+        }
+        const seconds = Math.ceil(portCount(range) / probesPerSecond);
+        if (seconds > bucketGuardSeconds / 2) {
+            warnings.push(
+                `${key}.ports: ${quote(formatPortRange(range))} takes about ${seconds} s at ${probesPerSecond} probes per second, so the scan may straddle two 5-minute buckets and split its ports; a range just above the threshold is enough`,
+            );
+        }
+        if (context.enabled && !context.enabled.includes("port_scan")) {
+            warnings.push(
+                `${key}: the port_scan ${context.era === "manifest" ? "job is disabled" : "detector is not enabled"} in this stack, so the scan runs but no alert will follow`,
+            );
+        }
+        const { namespace, scannerPod, targetSelector } = fields;
+        if (namespace === undefined || scannerPod === undefined || targetSelector === undefined) {
+            return undefined;
+        }
+        return {
+            namespace,
+            scannerPod,
+            targetNamespace: fields.targetNamespace ?? namespace,
+            targetSelector,
+            ports: formatPortRange(range),
+            portCount: portCount(range),
+            portsSource: configured === undefined ? "derived from the threshold" : "stack config",
+            threshold,
+        };
+    },
+});
+
+export const ipSweepBlock = simulationBlock({
+    fields: {
+        ...scannerFields,
+        targetCidr: requiredParsed(
+            "a private IPv4 range to sweep, e.g. the pod CIDR block of a node such as 10.244.1.0/24",
+            parseCidr,
+        ),
+    },
+    resolve(fields, context, key, { problems, warnings }): IpSweepSimulationSettings | undefined {
+        if (!fields.enabled) {
+            return undefined;
+        }
+        const threshold = context.ipSweepThreshold;
+        if (threshold === undefined) {
+            problems.push(
+                context.era === "manifest"
+                    ? `${key}: ${context.release} has no ip_sweep job; set enabled: false or remove ${key}`
+                    : `${key}: not available for ${context.release}: the sweep is checked against AD_ip_sweep_threshold, which only manifest-era releases (Calico 3.5 to 3.12) let the stack know; the ip_sweep detector of 3.13 to 3.14.0 has an operator-fixed threshold and later releases have none; set enabled: false or remove ${key}`,
+            );
+            return undefined;
+        }
+        const cidr = fields.targetCidr;
+        if (cidr && cidr.addresses <= threshold) {
+            problems.push(
+                `${key}.targetCidr: ${quote(cidr.text)} holds ${cidr.addresses} addresses, which cannot cross the ip-sweep threshold of ${threshold} in ${context.release}; allowed: a range of more than ${threshold} addresses, e.g. a /${prefixFor(threshold)}`,
+            );
+        }
+        if (context.enabled && !context.enabled.includes("ip_sweep")) {
+            warnings.push(
+                `${key}: the ip_sweep job is disabled in this stack, so the sweep runs but no alert will follow`,
+            );
+        }
+        const { namespace, scannerPod } = fields;
+        if (
+            !cidr ||
+            cidr.addresses <= threshold ||
+            namespace === undefined ||
+            scannerPod === undefined
+        ) {
+            return undefined;
+        }
+        return {
+            namespace,
+            scannerPod,
+            targetCidr: cidr.text,
+            addressCount: cidr.addresses,
+            threshold,
+        };
+    },
+});
+
+/** The sub-blocks of `calico-ad:simulation`, each validated by its own fields. */
+export const simulationBlocks = { portScan: portScanBlock, ipSweep: ipSweepBlock };
+
+type BlockSettings<Block> = Block extends { resolve(...args: never[]): infer Settings }
+    ? Exclude<Settings, undefined>
+    : never;
+
+/** The simulations to run on `pulumi up`; a disabled one is absent. */
+export type SimulationSettings = {
+    readonly [Name in keyof typeof simulationBlocks]?: BlockSettings<
+        (typeof simulationBlocks)[Name]
+    >;
+} & {
+    /** kubeconfig context the commands use, the same as the stack's Kubernetes provider. */
+    readonly kubeContext?: string;
+};
+
+const blockShape = Object.fromEntries(
+    Object.entries(simulationBlocks).map(([name, block]) => [
+        name,
+        fieldMap(block.fields).optional(),
+    ]),
+);
+/** The whole block's schema: every field of every sub-block, and no other. */
+export const simulationSchema = fieldMap(blockShape);
+
+function resolveBlock<Shape extends z.ZodRawShape, Settings>(
+    block: SimulationBlock<Shape, Settings>,
+    value: unknown,
+    context: SimulationContext,
+    key: string,
+    report: SimulationReport,
+): Settings | undefined {
+    const fields = validFields(block.fields, value);
+    return fields && block.resolve(fields, context, key, report);
+}
 
 /**
  * Validates `calico-ad:simulation` (the JSON-parsed value, undefined when unset). Both
@@ -99,199 +281,39 @@ export function parseSimulation(
     raw: unknown,
     context: SimulationContext | undefined,
 ): SimulationResult {
-    const problems: string[] = [];
-    const warnings: string[] = [];
+    const report: SimulationReport = { problems: [], warnings: [] };
     if (raw === undefined || raw === null || raw === "") {
-        return { problems, warnings };
+        return report;
     }
-    const top = mapAt(simulationKey, raw, ["portScan", "ipSweep"], problems);
-    if (!top) {
-        return { problems, warnings };
+    const parsed = simulationSchema.safeParse(raw);
+    if (!parsed.success) {
+        report.problems.push(...problemsOf(simulationKey, parsed.error));
     }
-    const portScan =
-        top.portScan === undefined
-            ? undefined
-            : parsePortScan(
-                  mapAt(`${simulationKey}.portScan`, top.portScan, portScanFields, problems),
-                  context,
-                  problems,
-                  warnings,
-              );
-    const ipSweep =
-        top.ipSweep === undefined
-            ? undefined
-            : parseIpSweep(
-                  mapAt(`${simulationKey}.ipSweep`, top.ipSweep, ipSweepFields, problems),
-                  context,
-                  problems,
-                  warnings,
-              );
-
-    if ((portScan || ipSweep) && context?.kubeContext !== undefined) {
+    const top = readableMap(blockShape, raw);
+    if (!context || !top) {
+        return report;
+    }
+    const resolved = Object.entries(simulationBlocks).flatMap(
+        ([name, block]: [string, SimulationBlock<z.ZodRawShape, unknown>]) => {
+            const settings =
+                top[name] === undefined
+                    ? undefined
+                    : resolveBlock(block, top[name], context, `${simulationKey}.${name}`, report);
+            return settings === undefined ? [] : [[name, settings] as const];
+        },
+    );
+    if (resolved.length > 0 && context.kubeContext !== undefined) {
         const problem = kubeContextProblem(context.kubeContext);
         if (problem) {
-            problems.push(`${configKey("kubeContext")}: ${problem}`);
+            report.problems.push(`${configKey("kubeContext")}: ${problem}`);
         }
     }
-    if (problems.length > 0 || !context || (!portScan && !ipSweep)) {
-        return { problems, warnings };
+    if (report.problems.length > 0 || resolved.length === 0) {
+        return report;
     }
     return {
-        settings: { portScan, ipSweep, kubeContext: context?.kubeContext },
-        problems,
-        warnings,
-    };
-}
-
-/** The fields both simulations share: whether it runs, and the pod that runs nmap. */
-function readScanner(field: FieldReader): {
-    enabled: boolean;
-    namespace: string | undefined;
-    scannerPod: string | undefined;
-} {
-    return {
-        enabled: field.boolean("enabled") ?? false,
-        namespace: field.required(
-            "namespace",
-            namespaceProblem,
-            "the namespace of the scanner pod, e.g. dev",
-        ),
-        scannerPod: field.required(
-            "scannerPod",
-            podNameProblem,
-            "the pod that runs nmap, e.g. netshoot",
-        ),
-    };
-}
-
-function parsePortScan(
-    map: Record<string, unknown> | undefined,
-    context: SimulationContext | undefined,
-    problems: string[],
-    warnings: string[],
-): PortScanSimulationSettings | undefined {
-    if (!map) {
-        return undefined;
-    }
-    const key = `${simulationKey}.portScan`;
-    const field = new FieldReader(key, map, problems);
-    const { enabled, namespace, scannerPod } = readScanner(field);
-    const targetNamespace = field.optional("targetNamespace", namespaceProblem) ?? namespace;
-    const targetSelector = field.required(
-        "targetSelector",
-        labelSelectorProblem,
-        "the label selector of the target pod, e.g. app=centos",
-    );
-    const configuredPorts = field.optional("ports", (value) =>
-        parsePortRange(value)
-            ? undefined
-            : `${quote(value)} is not allowed; allowed: one range FIRST-LAST of TCP ports from 1 to 65535, e.g. 1-600`,
-    );
-    if (!enabled || !context) {
-        return undefined;
-    }
-
-    const threshold = context.portScanThreshold;
-    const range =
-        configuredPorts === undefined ? portRangeFor(threshold) : parsePortRange(configuredPorts);
-    if (range && portCount(range) <= threshold) {
-        const shown = formatPortRange(range);
-        problems.push(
-            configuredPorts === undefined
-                ? `${key}: the port-scan threshold of ${threshold} in ${context.release} cannot be crossed: a scan probes at most ${portCount(range)} ports (${shown}); lower AD_port_scan_threshold or disable the simulation`
-                : `${key}.ports: ${quote(configuredPorts)} probes ${portCount(range)} ports, which cannot cross the port-scan threshold of ${threshold} in ${context.release}; allowed: a range of more than ${threshold} ports, e.g. ${formatPortRange(portRangeFor(threshold))}, or leave it unset to derive it`,
-        );
-    }
-    const seconds = range ? Math.ceil(portCount(range) / probesPerSecond) : 0;
-    if (range && seconds > bucketGuardSeconds / 2) {
-        warnings.push(
-            `${key}.ports: ${quote(formatPortRange(range))} takes about ${seconds} s at ${probesPerSecond} probes per second, so the scan may straddle two 5-minute buckets and split its ports; a range just above the threshold is enough`,
-        );
-    }
-    if (context.enabled && !context.enabled.includes("port_scan")) {
-        warnings.push(
-            `${key}: the port_scan ${context.era === "manifest" ? "job is disabled" : "detector is not enabled"} in this stack, so the scan runs but no alert will follow`,
-        );
-    }
-    if (
-        !range ||
-        namespace === undefined ||
-        scannerPod === undefined ||
-        targetSelector === undefined ||
-        targetNamespace === undefined
-    ) {
-        return undefined;
-    }
-    return {
-        namespace,
-        scannerPod,
-        targetNamespace,
-        targetSelector,
-        ports: formatPortRange(range),
-        portCount: portCount(range),
-        portsSource: configuredPorts === undefined ? "derived from the threshold" : "stack config",
-        threshold,
-    };
-}
-
-function parseIpSweep(
-    map: Record<string, unknown> | undefined,
-    context: SimulationContext | undefined,
-    problems: string[],
-    warnings: string[],
-): IpSweepSimulationSettings | undefined {
-    if (!map) {
-        return undefined;
-    }
-    const key = `${simulationKey}.ipSweep`;
-    const field = new FieldReader(key, map, problems);
-    const { enabled, namespace, scannerPod } = readScanner(field);
-    const targetCidr = field.required(
-        "targetCidr",
-        (value) => {
-            const cidr = parseCidr(value);
-            return typeof cidr === "string" ? cidr : undefined;
-        },
-        `a private IPv4 range to sweep, e.g. the pod CIDR block of a node such as 10.244.1.0/24`,
-    );
-    if (!enabled || !context) {
-        return undefined;
-    }
-
-    const threshold = context.ipSweepThreshold;
-    if (threshold === undefined) {
-        problems.push(
-            context.era === "manifest"
-                ? `${key}: ${context.release} has no ip_sweep job; set enabled: false or remove ${key}`
-                : `${key}: not available for ${context.release}: the sweep is checked against AD_ip_sweep_threshold, which only manifest-era releases (Calico 3.5 to 3.12) let the stack know; the ip_sweep detector of 3.13 to 3.14.0 has an operator-fixed threshold and later releases have none; set enabled: false or remove ${key}`,
-        );
-        return undefined;
-    }
-    const cidr = targetCidr === undefined ? undefined : parseCidr(targetCidr);
-    if (typeof cidr === "object" && cidr.addresses <= threshold) {
-        problems.push(
-            `${key}.targetCidr: ${quote(targetCidr)} holds ${cidr.addresses} addresses, which cannot cross the ip-sweep threshold of ${threshold} in ${context.release}; allowed: a range of more than ${threshold} addresses, e.g. a /${prefixFor(threshold)}`,
-        );
-    }
-    if (context.enabled && !context.enabled.includes("ip_sweep")) {
-        warnings.push(
-            `${key}: the ip_sweep job is disabled in this stack, so the sweep runs but no alert will follow`,
-        );
-    }
-    if (
-        typeof cidr !== "object" ||
-        cidr.addresses <= threshold ||
-        namespace === undefined ||
-        scannerPod === undefined
-    ) {
-        return undefined;
-    }
-    return {
-        namespace,
-        scannerPod,
-        targetCidr: cidr.text,
-        addressCount: cidr.addresses,
-        threshold,
+        settings: { ...Object.fromEntries(resolved), kubeContext: context.kubeContext },
+        ...report,
     };
 }
 
@@ -304,106 +326,16 @@ function prefixFor(threshold: number): number {
     return prefix;
 }
 
-/** A map at `key` with only the `allowed` fields; records a problem and returns undefined otherwise. */
-function mapAt(
-    key: string,
-    value: unknown,
-    allowed: readonly string[],
-    problems: string[],
-): Record<string, unknown> | undefined {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        problems.push(`${key}: expected a map with ${allowed.join(", ")}, got ${quote(value)}`);
-        return undefined;
-    }
-    const map = value as Record<string, unknown>;
-    const names = Object.keys(map);
-    if (names.length > allowed.length * 4) {
-        problems.push(`${key}: has ${names.length} fields; allowed: ${allowed.join(", ")}`);
-        return undefined;
-    }
-    for (const name of names) {
-        if (!allowed.includes(name)) {
-            const suggestion = prototypeKeys.has(name) ? undefined : nearestName(name, allowed);
-            const shown = /^[A-Za-z0-9_]{1,64}$/.test(name)
-                ? `${key}.${name}`
-                : `${key}[${quote(name)}]`;
-            problems.push(
-                `${shown}: unknown field${suggestion ? `; did you mean ${suggestion}?` : ""}; allowed: ${allowed.join(", ")}`,
-            );
-        }
-    }
-    return map;
-}
-
-/** Typed access to the fields of one simulation; records a problem for each bad one. */
-class FieldReader {
-    constructor(
-        private readonly key: string,
-        private readonly map: Record<string, unknown>,
-        private readonly problems: string[],
-    ) {}
-
-    private field(name: string): unknown {
-        return Object.hasOwn(this.map, name) ? this.map[name] : undefined;
-    }
-
-    boolean(name: string): boolean | undefined {
-        const value = this.field(name);
-        if (value === undefined || value === true || value === false) {
-            return value;
-        }
-        if (value === "true" || value === "false") {
-            return value === "true";
-        }
-        this.problems.push(
-            `${this.key}.${name}: ${quote(value)} is not allowed; allowed: true or false`,
-        );
-        return undefined;
-    }
-
-    optional(name: string, problemOf: (value: string) => string | undefined): string | undefined {
-        const value = this.field(name);
-        if (value === undefined || value === "") {
-            return undefined;
-        }
-        const text = typeof value === "number" ? String(value) : value;
-        if (typeof text !== "string") {
-            this.problems.push(`${this.key}.${name}: expected a string, got ${quote(value)}`);
-            return undefined;
-        }
-        const problem = problemOf(text);
-        if (problem) {
-            this.problems.push(`${this.key}.${name}: ${problem}`);
-            return undefined;
-        }
-        return text;
-    }
-
-    required(
-        name: string,
-        problemOf: (value: string) => string | undefined,
-        what: string,
-    ): string | undefined {
-        if (this.field(name) === undefined || this.field(name) === "") {
-            this.problems.push(`${this.key}.${name}: required; ${what}`);
-            return undefined;
-        }
-        return this.optional(name, problemOf);
-    }
-}
-
 /** Namespaces are DNS labels (RFC 1123). */
 export function namespaceProblem(name: string): string | undefined {
-    return name.length <= 63 && dnsLabelPattern.test(name)
+    return name.length <= maxDnsLabelLength && dnsLabelPattern.test(name)
         ? undefined
-        : `${quote(name)} is not a valid namespace name; allowed: lowercase letters, digits and "-", at most 63 characters, starting and ending with a letter or digit`;
+        : `${quote(name)} is not a valid namespace name; allowed: lowercase letters, digits and "-", at most ${maxDnsLabelLength} characters, starting and ending with a letter or digit`;
 }
 
 /** Pod names are DNS subdomains (RFC 1123). */
 export function podNameProblem(name: string): string | undefined {
-    return name.length <= 253 && dnsSubdomainPattern.test(name)
-        ? undefined
-        : `${quote(name)} is not a valid pod name; allowed: lowercase letters, digits, "-" and ".", at most 253 characters, starting and ending with a letter or digit`;
+    return dnsSubdomainProblem(name, "pod name");
 }
 
 const labelName = "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?";
@@ -425,7 +357,7 @@ export function labelSelectorProblem(selector: string): string | undefined {
         'allowed: comma-separated requirements key=value, key==value, key!=value, key in (a,b), key notin (a,b), key or !key, with Kubernetes label keys and values (letters, digits, "-", "_", "." and a DNS prefix with "/"), including at least one key=value or key in (...)';
     const requirements = splitOutsideParentheses(selector);
     const valid =
-        selector.length <= 1024 &&
+        selector.length <= maxTargetSelectorLength &&
         requirements !== undefined &&
         requirements.every((r) => Object.values(requirementPatterns).some((p) => p.test(r)));
     if (!valid) {
@@ -469,25 +401,12 @@ export function parsePortRange(text: string): PortRange | undefined {
     }
     const first = Number(match[1]);
     const last = Number(match[2]);
-    return first <= last && last <= 65535 ? { first, last } : undefined;
+    return first <= last && last <= tcpPortRange.max ? { first, last } : undefined;
 }
-
-/**
- * Ranges a sweep may target, none routed on the public internet: RFC 1918, the shared range some
- * CNIs use for pods (RFC 6598) and the benchmarking range (RFC 2544), which lab clusters and
- * calico-ad's own tests use for pods.
- */
-const privateRanges = [
-    "10.0.0.0/8",
-    "172.16.0.0/12",
-    "192.168.0.0/16",
-    "100.64.0.0/10",
-    "198.18.0.0/15",
-];
 
 /** A canonical private IPv4 CIDR and its size, or the problem as text. */
 export function parseCidr(text: string): { text: string; addresses: number } | string {
-    const allowed = `allowed: a private IPv4 range (inside ${privateRanges.join(", ")}) in CIDR form such as 10.244.1.0/24, with at most ${maxSweepAddresses} addresses (/20 or longer)`;
+    const allowed = `allowed: a private IPv4 range (inside ${sweepableRanges.join(", ")}) in CIDR form such as 10.244.1.0/24, with at most ${maxSweepAddresses} addresses (/${32 - Math.log2(maxSweepAddresses)} or longer)`;
     const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
     const octets = match?.slice(1, 5).map(Number);
     const prefix = Number(match?.[5]);
@@ -506,7 +425,7 @@ export function parseCidr(text: string): { text: string; addresses: number } | s
     if (network !== address) {
         return `${quote(text)} has host bits set; did you mean ${formatAddress(network)}/${prefix}?`;
     }
-    const inside = privateRanges.some((range) => {
+    const inside = sweepableRanges.some((range) => {
         const [base, bits] = range.split("/");
         const rangeSize = 2 ** (32 - Number(bits));
         const rangeStart = base
@@ -531,7 +450,8 @@ function formatAddress(address: number): string {
  * arn:aws:eks:...:cluster/x, user@cluster).
  */
 export function kubeContextProblem(context: string): string | undefined {
-    return /^[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,252}$/.test(context)
+    return context.length <= maxDnsSubdomainLength &&
+        /^[A-Za-z0-9][A-Za-z0-9._:@/+-]*$/.test(context)
         ? undefined
-        : `${quote(context)} cannot be passed to kubectl by ${simulationKey}; allowed: letters, digits, ".", "_", ":", "@", "/", "+" and "-", at most 253 characters, starting with a letter or digit`;
+        : `${quote(context)} cannot be passed to kubectl by ${simulationKey}; allowed: letters, digits, ".", "_", ":", "@", "/", "+" and "-", at most ${maxDnsSubdomainLength} characters, starting with a letter or digit`;
 }

@@ -1,7 +1,13 @@
 /** Pure checks of single config values. Each returns the problem as text, or undefined. */
 import { manifestConstants } from "../catalog/eras";
 import { quote } from "../common/quote";
-import { isDigest, isRepositoryName, isTag, maxNameLength } from "../common/imageReference";
+import {
+    isDigest,
+    isRepositoryName,
+    isTag,
+    maxNameLength,
+    maxTagLength,
+} from "../common/imageReference";
 
 const placeholderPattern = /\$|\{\{|\}\}|<|>/;
 /** Characters Elasticsearch allows in an index name, which embeds the cluster name. */
@@ -25,15 +31,19 @@ export function clusterNameProblem(name: string): string | undefined {
     return undefined;
 }
 
+/** Longest RFC 1123 label (namespaces) and subdomain (most other names), as Kubernetes has them. */
+export const maxDnsLabelLength = 63;
+export const maxDnsSubdomainLength = 253;
+
 const dnsLabel = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 /** RFC 1123 labels (namespaces) and subdomains (most other object names), as Kubernetes has them. */
 export const dnsLabelPattern = new RegExp(`^${dnsLabel}$`);
 export const dnsSubdomainPattern = new RegExp(`^${dnsLabel}(\\.${dnsLabel})*$`);
 
 /** Kubernetes object names (Secrets, Pods, Namespaces are DNS subdomains or labels). */
-export function dnsSubdomainProblem(name: string): string | undefined {
-    if (name.length > 253 || !dnsSubdomainPattern.test(name)) {
-        return `${quote(name)} is not a valid Kubernetes name; allowed: lowercase letters, digits, "-" and ".", at most 253 characters, starting and ending with a letter or digit`;
+export function dnsSubdomainProblem(name: string, what = "Kubernetes name"): string | undefined {
+    if (name.length > maxDnsSubdomainLength || !dnsSubdomainPattern.test(name)) {
+        return `${quote(name)} is not a valid ${what}; allowed: lowercase letters, digits, "-" and ".", at most ${maxDnsSubdomainLength} characters, starting and ending with a letter or digit`;
     }
     return undefined;
 }
@@ -44,7 +54,7 @@ export function imageTagProblem(tag: string): string | undefined {
     }
     return isTag(tag)
         ? undefined
-        : `${quote(tag)} is not a valid image tag; allowed: letters, digits, "_", "." and "-", at most 128 characters, not starting with "." or "-"`;
+        : `${quote(tag)} is not a valid image tag; allowed: letters, digits, "_", "." and "-", at most ${maxTagLength} characters, not starting with "." or "-"`;
 }
 
 export function imageRegistryProblem(registry: string): string | undefined {

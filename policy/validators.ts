@@ -7,6 +7,7 @@
 import { renderEnvValue } from "../catalog/envValues";
 import { envVarCatalog, EnvVar, reservedEnvVars } from "../catalog/envVars";
 import { manifestConstants } from "../catalog/eras";
+import { simulationComponentModule } from "../catalog/simulation";
 import { z } from "zod";
 import { defaultProductionPatterns, productionReason } from "../common/production";
 import { quote } from "../common/quote";
@@ -96,7 +97,9 @@ export function unpinnedImageProblems(deployment: DeploymentProps): string[] {
 }
 
 /** The AD job's Elasticsearch credentials: only ever from the access Secret. */
-export const elasticsearchCredentialVars: readonly string[] = ["ELASTIC_USER", "ELASTIC_PASSWORD"];
+export const elasticsearchCredentialVars: readonly string[] = Object.keys(
+    manifestConstants.esAccessSecretKeys,
+);
 const credentialName =
     /PASSWORD|PASSWD|PASSPHRASE|TOKEN|SECRET|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL/i;
 
@@ -191,7 +194,7 @@ export function parseUrn(urn: string): { stack: string; types: string[]; name: s
 }
 
 const commandType = "command:local:Command";
-const simulationParentPrefix = "calico-ad:simulation:";
+const simulationParentPrefix = `${simulationComponentModule}:`;
 const simulationName = /simulat|nmap/i;
 
 /**

@@ -3,6 +3,7 @@
  * components that run them: AD's 5-minute buckets, the probe rate, the port range a threshold
  * needs, and nmap's fixed flags. Source: ../shared/reference/calico-ad.md section 5.
  */
+import { tcpPortRange } from "../catalog/simulation";
 
 /** AD counts per 5-minute bucket aligned to x0/x5 minutes (`ES_bucket_size_minutes`). */
 export const bucketSeconds = 300;
@@ -69,11 +70,14 @@ export function portScanMargin(threshold: number): number {
 }
 
 /**
- * Ports 1 to threshold plus margin, capped at 65535. A threshold of 65535 or more yields a range
- * that cannot cross it; callers check with `portCount(range) > threshold`.
+ * Ports 1 to threshold plus margin, capped at the last TCP port. A threshold as high as that port
+ * yields a range that cannot cross it; callers check with `portCount(range) > threshold`.
  */
 export function portRangeFor(threshold: number): PortRange {
-    return { first: 1, last: Math.min(65535, threshold + portScanMargin(threshold)) };
+    return {
+        first: tcpPortRange.min,
+        last: Math.min(tcpPortRange.max, threshold + portScanMargin(threshold)),
+    };
 }
 
 /** nmap arguments of the port scan: each port once, in order, at `probesPerSecond`. */

@@ -258,6 +258,17 @@ describe("ip sweep: only for releases with the ip_sweep job", () => {
         assert.equal(settings.portScan, undefined);
     });
 
+    it("names a missing or non-text targetCidr with what it must hold", () => {
+        assert.match(
+            problemsOf(ipSweep({ targetCidr: undefined })),
+            /calico-ad:simulation\.ipSweep\.targetCidr: required; a private IPv4 range to sweep, e\.g\. the pod CIDR block of a node such as 10\.244\.1\.0\/24/,
+        );
+        assert.match(
+            problemsOf(ipSweep({ targetCidr: ["10.244.1.0/26"] })),
+            /calico-ad:simulation\.ipSweep\.targetCidr: expected a string, got a list of 1 item/,
+        );
+    });
+
     it("rejects a range that cannot cross the threshold, with both numbers", () => {
         assert.match(
             problemsOf(ipSweep({ targetCidr: "10.244.1.0/27" })),

@@ -1,0 +1,31 @@
+/**
+ * The limits of the attack simulations (`calico-ad:simulation`): what a port range, a sweep
+ * range and a target selector may be. The config schema, the scan arithmetic and the env var
+ * catalog take them from here. Source: ../shared/reference/calico-ad.md section 5.
+ */
+import { projectName } from "./configKeys";
+
+/** The type-token module of the simulation components; the policy pack finds them by it. */
+export const simulationComponentModule = `${projectName}:simulation`;
+
+/** TCP ports: what a scan can probe, and so the most distinct ports a source can reach. */
+export const tcpPortRange = { min: 1, max: 65535 } as const;
+
+/** Largest sweep: 4096 addresses take about four seconds and stay inside one bucket. */
+export const maxSweepAddresses = 4096;
+
+/**
+ * Ranges a sweep may target, none routed on the public internet: RFC 1918, the shared range some
+ * CNIs use for pods (RFC 6598) and the benchmarking range (RFC 2544), which lab clusters and
+ * calico-ad's own tests use for pods.
+ */
+export const sweepableRanges: readonly string[] = [
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+    "198.18.0.0/15",
+];
+
+/** Longest target selector accepted; real selectors are a few dozen characters. */
+export const maxTargetSelectorLength = 1024;
