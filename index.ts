@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KubectlReader } from "./cluster/kubectl";
-import { preflight } from "./cluster/preflight";
+import { preflight, preflightVerification } from "./cluster/preflight";
+import { AlertVerification } from "./components/alertVerification";
 import { AnomalyDetection } from "./components/anomalyDetection";
 import { IpSweepSimulation, PortScanSimulation } from "./components/scanSimulation";
 import { readKubeContexts } from "./common/kubeconfig";
@@ -18,6 +19,15 @@ export = async () => {
     const { clusterName } = settings.renderDirectory
         ? { clusterName: settings.clusterName }
         : await preflight(settings, new KubectlReader(settings.kubeContext));
+
+    const verificationClusterName =
+        settings.verification && !settings.renderDirectory
+            ? await preflightVerification(
+                  settings.verification,
+                  clusterName,
+                  new KubectlReader(settings.kubeContext),
+              )
+            : undefined;
 
     const provider = new k8s.Provider("cluster", {
         context: settings.kubeContext,
@@ -66,6 +76,21 @@ export = async () => {
             runAfter: [anomalyDetection],
         });
 
+    const verification =
+        simulation?.portScan &&
+        portScan &&
+        settings.verification &&
+        verificationClusterName !== undefined &&
+        new AlertVerification("alert-verification", {
+            ...settings.verification,
+            scanSummary: portScan.summary,
+            sourceNamespace: simulation.portScan.namespace,
+            sourcePod: simulation.portScan.scannerPod,
+            clusterName: verificationClusterName,
+            kubeContext: settings.kubeContext,
+            runAfter: [portScan],
+        });
+
     const summary = summarize(settings, clusterName);
     return {
         release: summary.release,
@@ -78,5 +103,6 @@ export = async () => {
         warnings: summary.warnings,
         ...(portScan ? { portScan: portScan.summary } : {}),
         ...(ipSweep ? { ipSweep: ipSweep.summary } : {}),
+        ...(verification ? { alertVerification: verification.report } : {}),
     };
 };

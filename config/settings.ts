@@ -55,6 +55,7 @@ import { prototypeKeys, quote } from "../common/quote";
 import { UserError } from "../common/userError";
 import { KubeContexts } from "../common/kubeconfig";
 import { parseSimulation, SimulationSettings } from "./simulation";
+import { parseVerification, VerificationSettings } from "./verification";
 import {
     clusterNameProblem,
     dnsSubdomainProblem,
@@ -87,6 +88,8 @@ interface CommonSettings {
     readonly warnings: readonly string[];
     /** Simulations to run after deployment; undefined when none is enabled. */
     readonly simulation?: SimulationSettings;
+    /** The check that the port scan raised an alert; undefined when off. */
+    readonly verification?: VerificationSettings;
 }
 
 /** CE 3.5 to 3.12: the ad-jobs-deployment Deployment and its two policies. */
@@ -238,6 +241,18 @@ export function parseSettings(
     );
     problems.push(...simulation.problems);
     warnings.push(...simulation.warnings);
+    const verification = parseVerification(
+        (reader.structured("simulation") as { verify?: unknown } | undefined)?.verify,
+        release.known && era
+            ? {
+                  era: release.era,
+                  clusterType: release.clusterType,
+                  enterpriseVersion: enterpriseEquivalent(release.product, release.version),
+                  portScan: simulation.settings?.portScan !== undefined,
+              }
+            : undefined,
+    );
+    problems.push(...verification.problems);
     const runsSimulation = simulation.settings?.portScan || simulation.settings?.ipSweep;
     const patterns = {
         productionStacks:
@@ -280,7 +295,13 @@ export function parseSettings(
         clusterType: release.clusterType,
         ...era,
     } as Settings;
-    return runsSimulation ? { ...settings, simulation: simulation.settings } : settings;
+    return runsSimulation
+        ? {
+              ...settings,
+              simulation: simulation.settings,
+              verification: verification.settings,
+          }
+        : settings;
 }
 
 /** Why a configured kube context cannot be used, or undefined when the kubeconfig has it. */

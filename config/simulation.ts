@@ -104,7 +104,8 @@ export function parseSimulation(
     if (raw === undefined || raw === null || raw === "") {
         return { problems, warnings };
     }
-    const top = mapAt(simulationKey, raw, ["portScan", "ipSweep"], problems);
+    // `verify` is read by config/verification.ts.
+    const top = mapAt(simulationKey, raw, ["portScan", "ipSweep", "verify"], problems);
     if (!top) {
         return { problems, warnings };
     }
