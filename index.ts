@@ -1,9 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KubectlReader } from "./cluster/kubectl";
-import { preflight, preflightVerification } from "./cluster/preflight";
+import { preflight, preflightDemo, preflightVerification } from "./cluster/preflight";
 import { AlertVerification } from "./components/alertVerification";
 import { AnomalyDetection } from "./components/anomalyDetection";
+import { FelixFlushIntervals } from "./components/felixFlushIntervals";
 import { IpSweepSimulation, PortScanSimulation } from "./components/scanSimulation";
 import { readKubeContexts } from "./common/kubeconfig";
 import { parseSettings, readStackConfig } from "./config/settings";
@@ -28,6 +29,10 @@ export = async () => {
                   new KubectlReader(settings.kubeContext),
               )
             : undefined;
+
+    if (settings.demo) {
+        await preflightDemo(settings.demo, new KubectlReader(settings.kubeContext));
+    }
 
     const provider = new k8s.Provider("cluster", {
         context: settings.kubeContext,
@@ -60,13 +65,22 @@ export = async () => {
         { provider },
     );
 
+    const felix =
+        settings.demo &&
+        new FelixFlushIntervals("demo-felix", {
+            interval: settings.demo.felixInterval,
+            resource: settings.demo.felixResource,
+            name: settings.demo.felixName,
+            kubeContext: settings.kubeContext,
+        });
+
     const simulation = settings.simulation;
     const portScan =
         simulation?.portScan &&
         new PortScanSimulation("port-scan", {
             ...simulation.portScan,
             kubeContext: settings.kubeContext,
-            runAfter: [anomalyDetection],
+            runAfter: [anomalyDetection, ...(felix ? [felix] : [])],
         });
     const ipSweep =
         simulation?.ipSweep &&
@@ -104,5 +118,6 @@ export = async () => {
         ...(portScan ? { portScan: portScan.summary } : {}),
         ...(ipSweep ? { ipSweep: ipSweep.summary } : {}),
         ...(verification ? { alertVerification: verification.report } : {}),
+        ...(felix ? { demoFelixBefore: felix.previous } : {}),
     };
 };

@@ -4,6 +4,7 @@
  * reference (`npm run docs` writes both; a unit test checks they are fresh).
  */
 import { defaultProductionPatterns } from "../common/production";
+import { demoDetectorPeriod, demoSearchIntervalMinutes, felixFlushIntervals } from "./demo";
 import { clusterTypes, Era, globalAlertConstants, manifestConstants } from "./eras";
 
 export const projectName = "calico-ad";
@@ -111,6 +112,13 @@ export const scalarKeys: readonly ScalarKey[] = [
         scope: "all",
         description:
             "run the simulations even where the stack, kube context or cluster counts as production (see productionStacks and protectedContexts)",
+    },
+    {
+        name: "demo",
+        type: "boolean",
+        default: false,
+        scope: "all",
+        description: `workshop mode: Felix flush intervals ${felixFlushIntervals.demo} (restored when turned off or destroyed), AD search interval at most ${demoSearchIntervalMinutes} minutes or detector period at most ${demoDetectorPeriod}; refused on production stacks`,
     },
     {
         name: "imageRegistry",

@@ -9,6 +9,7 @@ import { quote } from "../common/quote";
 import { UserError } from "../common/userError";
 import { Settings } from "../config/settings";
 import { clusterNameProblem } from "../config/values";
+import { DemoSettings } from "../config/demo";
 import { VerificationSettings, verifyKey } from "../config/verification";
 
 /** Read-only access to the cluster. */
@@ -147,4 +148,19 @@ export async function preflightVerification(
         throw new PreflightError(problems);
     }
     return clusterName;
+}
+
+/** Checks, before anything changes, that demo mode's FelixConfiguration exists. */
+export async function preflightDemo(demo: DemoSettings, cluster: ClusterReader): Promise<void> {
+    const felix: ClusterObject = {
+        resource: demo.felixResource,
+        name: demo.felixName,
+        howCreated:
+            "created by the Tigera operator with the Installation (Felix reads its cluster-wide settings from it)",
+    };
+    if (!(await cluster.exists(felix))) {
+        throw new PreflightError([
+            `${configKey("demo")} lowers the flush intervals of ${describeObject(felix)}, which is missing: ${felix.howCreated}`,
+        ]);
+    }
 }

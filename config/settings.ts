@@ -56,6 +56,7 @@ import { UserError } from "../common/userError";
 import { KubeContexts } from "../common/kubeconfig";
 import { parseSimulation, SimulationSettings } from "./simulation";
 import { parseVerification, VerificationSettings } from "./verification";
+import { applyDemo, DemoSettings, parseDemo } from "./demo";
 import {
     clusterNameProblem,
     dnsSubdomainProblem,
@@ -72,7 +73,8 @@ export interface EnvSetting {
 
 /** An env var of the release with the value in force and where it came from. */
 export interface EffectiveEnvSetting extends EnvSetting {
-    readonly source: "stack config" | "default" | "stack config, not read by this release";
+    readonly source:
+        "stack config" | "default" | "stack config, not read by this release" | "demo mode";
 }
 
 interface CommonSettings {
@@ -88,6 +90,8 @@ interface CommonSettings {
     readonly warnings: readonly string[];
     /** Simulations to run after deployment; undefined when none is enabled. */
     readonly simulation?: SimulationSettings;
+    /** Demo mode's Felix change; undefined when off (its AD change is already applied). */
+    readonly demo?: DemoSettings;
     /** The check that the port scan raised an alert; undefined when off. */
     readonly verification?: VerificationSettings;
 }
@@ -280,6 +284,21 @@ export function parseSettings(
             );
         }
     }
+    const demoContext = kubeContext ?? environment.kubeContexts?.current;
+    const demo = parseDemo(
+        reader.boolean("demo") ?? false,
+        {
+            stack: environment.stack,
+            kubeContext: demoContext,
+            cluster:
+                demoContext === undefined
+                    ? undefined
+                    : environment.kubeContexts?.clusters[demoContext],
+        },
+        patterns,
+        renderDirectory !== undefined,
+    );
+    problems.push(...demo.problems);
     if (runsSimulation && renderDirectory !== undefined) {
         problems.push(
             `${configKey("simulation")}: a simulation needs a cluster to scan, but ${configKey("renderDirectory")} renders manifests without one; disable the simulation or unset renderDirectory`,
@@ -295,13 +314,16 @@ export function parseSettings(
         clusterType: release.clusterType,
         ...era,
     } as Settings;
+    const tuned = demo.settings
+        ? { ...applyDemo<EffectiveEnvSetting, Settings>(settings), demo: demo.settings }
+        : settings;
     return runsSimulation
         ? {
-              ...settings,
+              ...tuned,
               simulation: simulation.settings,
               verification: verification.settings,
           }
-        : settings;
+        : tuned;
 }
 
 /** Why a configured kube context cannot be used, or undefined when the kubeconfig has it. */
