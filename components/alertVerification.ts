@@ -115,13 +115,9 @@ export class AlertVerification extends pulumi.ComponentResource {
      */
     constructor(name: string, args: AlertVerificationArgs, opts?: pulumi.ComponentResourceOptions) {
         super("calico-ad:simulation:AlertVerification", name, {}, opts);
-        const timing = pulumi.output(args.scanSummary).apply((summary) => {
-            const parsed = parseScanTiming(summary);
-            if (!parsed) {
-                throw new Error(`the port scan's summary has no start time: ${summary}`);
-            }
-            return parsed;
-        });
+        // A summary from before the scan printed its start (state of an older calico-ad) has
+        // none; the script then takes its own start as the end of the scan.
+        const timing = pulumi.output(args.scanSummary).apply(parseScanTiming);
         const route = pulumi.output(args.route);
         const spec = pulumi
             .all([args.clusterName, args.sourceNamespace, args.sourcePod])
@@ -155,9 +151,12 @@ export class AlertVerification extends pulumi.ComponentResource {
                     VERIFY_SPEC: spec.apply((s) => JSON.stringify(s)),
                     EVENTS_INDEX: spec.index,
                     EVENT_TOOL: eventTool,
-                    WINDOW_START: timing.apply((t) => String(windowStart(t, bucketSeconds))),
-                    SCAN_STARTED: timing.apply((t) => String(t.startedAt)),
-                    SCAN_SECONDS: timing.apply((t) => String(t.seconds)),
+                    WINDOW_START: timing.apply((t) =>
+                        t ? String(windowStart(t, bucketSeconds)) : "",
+                    ),
+                    SCAN_STARTED: timing.apply((t) => (t ? String(t.startedAt) : "")),
+                    SCAN_SECONDS: timing.apply((t) => (t ? String(t.seconds) : "")),
+                    BUCKET_SECONDS: String(bucketSeconds),
                     TIMEOUT_SECONDS: text(args.timeoutSeconds),
                     POLL_SECONDS: text(args.pollSeconds),
                     ON_NOT_FOUND: args.onNotFound,

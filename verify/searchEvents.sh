@@ -7,8 +7,8 @@
 #
 # Env: KUBE_CONTEXT, IDS_NAMESPACE, CREDENTIAL_SECRET, CA_KIND (secret|configmap), CA_NAME,
 # CA_KEY, ES_TLS_NAME, ES_PORT, FORWARD_NAMESPACE, FORWARD_SERVICE, FORWARD_PORT, CONNECT_TO,
-# VERIFY_SPEC and EVENT_TOOL (verify/events.ts), EVENTS_INDEX, WINDOW_START, SCAN_STARTED,
-# SCAN_SECONDS, TIMEOUT_SECONDS,
+# VERIFY_SPEC and EVENT_TOOL (verify/events.ts), EVENTS_INDEX, WINDOW_START, SCAN_STARTED and
+# SCAN_SECONDS (empty when the scan's summary has no start time), BUCKET_SECONDS, TIMEOUT_SECONDS,
 # POLL_SECONDS, ON_NOT_FOUND (warn|error). Values are only expanded inside double quotes.
 set -eu
 
@@ -37,7 +37,14 @@ report() { # status, reason, outcome JSON or null
 }
 
 verify_start=$(date +%s)
-scan_end=$((SCAN_STARTED + SCAN_SECONDS))
+if [ -n "$SCAN_STARTED" ]; then
+    scan_end=$((SCAN_STARTED + SCAN_SECONDS))
+    since="$WINDOW_START"
+else
+    # No start time in the scan's summary: the scan ended just now, in this bucket or the last.
+    scan_end=$verify_start
+    since=$((verify_start - verify_start % BUCKET_SECONDS - BUCKET_SECONDS))
+fi
 deadline=$((verify_start + TIMEOUT_SECONDS))
 work=$(mktemp -d)
 chmod 700 "$work"
@@ -90,7 +97,6 @@ if [ -z "$connect_to" ]; then
     connect_to="127.0.0.1:$local_port"
 fi
 
-since="$WINDOW_START"
 node -e "$EVENT_TOOL" -- query "$since" >"$work/query.json"
 
 last="no answer yet"

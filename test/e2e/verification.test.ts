@@ -288,7 +288,7 @@ describe(
                 report.reason as string,
                 /no matching event yet after \d+ s \(timeout 5 s\)/,
             );
-            assert.ok(standIn.requests.length >= 3);
+            assert.ok(standIn.requests.length >= 2, "searched again until the timeout");
             assert.match(
                 output.join("\n"),
                 /warning: alert verification: no AD alert of the port scan \(not-found\)/,
