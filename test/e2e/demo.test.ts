@@ -138,3 +138,66 @@ describe(
         });
     },
 );
+
+describe(
+    "demo mode, GlobalAlert era 3.17 (real engine; STAND-IN: FelixConfiguration CRD)",
+    { skip, concurrency: false },
+    () => {
+        let stack: TestStack;
+        const globalAlert = "globalalerts.projectcalico.org";
+        const config = (demo: boolean) => ({
+            calicoVersion: "3.17.1",
+            clusterType: "management",
+            kubeContext: "calico-ad-local",
+            awaitRollout: "false",
+            detectors: ["port_scan"],
+            detectorPeriod: "15m",
+            demo: String(demo),
+        });
+        const period = () =>
+            (getObject(globalAlert, "tigera.io.detector.port-scan") as { spec: { period: string } })
+                .spec.period;
+
+        before(async () => {
+            setFelix({ flowLogsFlushInterval: "300s", dnsLogsFlushInterval: "300s" });
+            stack = await TestStack.create("demo-ga", config(false));
+            await stack.stack.up();
+        });
+        after(async () => {
+            await stack?.remove();
+            kubectl(["delete", felix, "default", "--ignore-not-found"]);
+        });
+
+        it("preview shows the Felix Command and the detector period going from 15m to 5m, nothing else", async () => {
+            await stack.setConfig(config(true));
+            const { steps } = await stack.preview();
+            assert.deepEqual(
+                changes(steps)
+                    .map((s) => `${s.op} ${s.type}`)
+                    .sort(),
+                [
+                    "create calico-ad:demo:FelixFlushIntervals",
+                    "create command:local:Command",
+                    "create pulumi:providers:command",
+                    "update kubernetes:projectcalico.org/v3:GlobalAlert",
+                ],
+            );
+            const update = steps.find((s) => s.op === "update");
+            assert.equal((update?.oldInputs.spec as { period: string }).period, "15m");
+            assert.equal((update?.newInputs.spec as { period: string }).period, "5m");
+        });
+
+        it("up applies both; turning demo off restores 300s and 15m", async () => {
+            await stack.stack.up();
+            assert.equal(period(), "5m");
+            assert.equal(felixSpec().flowLogsFlushInterval, "10s");
+            await stack.setConfig(config(false));
+            await stack.stack.up();
+            assert.equal(period(), "15m");
+            assert.deepEqual(felixSpec(), {
+                flowLogsFlushInterval: "300s",
+                dnsLogsFlushInterval: "300s",
+            });
+        });
+    },
+);
