@@ -1,8 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KubectlReader } from "./cluster/kubectl";
-import { preflight } from "./cluster/preflight";
+import { preflight, preflightDemo, preflightVerification } from "./cluster/preflight";
+import { AlertVerification } from "./components/alertVerification";
 import { AnomalyDetection } from "./components/anomalyDetection";
+import { FelixFlushIntervals } from "./components/felixFlushIntervals";
 import { IpSweepSimulation, PortScanSimulation } from "./components/scanSimulation";
 import { readKubeContexts } from "./common/kubeconfig";
 import { parseSettings, readStackConfig } from "./config/settings";
@@ -18,6 +20,19 @@ export = async () => {
     const { clusterName } = settings.renderDirectory
         ? { clusterName: settings.clusterName }
         : await preflight(settings, new KubectlReader(settings.kubeContext));
+
+    const verificationClusterName =
+        settings.verification && !settings.renderDirectory
+            ? await preflightVerification(
+                  settings.verification,
+                  clusterName,
+                  new KubectlReader(settings.kubeContext),
+              )
+            : undefined;
+
+    if (settings.demo) {
+        await preflightDemo(settings.demo, new KubectlReader(settings.kubeContext));
+    }
 
     const provider = new k8s.Provider("cluster", {
         context: settings.kubeContext,
@@ -50,13 +65,22 @@ export = async () => {
         { provider },
     );
 
+    const felix =
+        settings.demo &&
+        new FelixFlushIntervals("demo-felix", {
+            interval: settings.demo.felixInterval,
+            resource: settings.demo.felixResource,
+            name: settings.demo.felixName,
+            kubeContext: settings.kubeContext,
+        });
+
     const simulation = settings.simulation;
     const portScan =
         simulation?.portScan &&
         new PortScanSimulation("port-scan", {
             ...simulation.portScan,
             kubeContext: settings.kubeContext,
-            runAfter: [anomalyDetection],
+            runAfter: [anomalyDetection, ...(felix ? [felix] : [])],
         });
     const ipSweep =
         simulation?.ipSweep &&
@@ -64,6 +88,21 @@ export = async () => {
             ...simulation.ipSweep,
             kubeContext: settings.kubeContext,
             runAfter: [anomalyDetection],
+        });
+
+    const verification =
+        simulation?.portScan &&
+        portScan &&
+        settings.verification &&
+        verificationClusterName !== undefined &&
+        new AlertVerification("alert-verification", {
+            ...settings.verification,
+            scanSummary: portScan.summary,
+            sourceNamespace: simulation.portScan.namespace,
+            sourcePod: simulation.portScan.scannerPod,
+            clusterName: verificationClusterName,
+            kubeContext: settings.kubeContext,
+            runAfter: [portScan],
         });
 
     const summary = summarize(settings, clusterName);
@@ -78,5 +117,7 @@ export = async () => {
         warnings: summary.warnings,
         ...(portScan ? { portScan: portScan.summary } : {}),
         ...(ipSweep ? { ipSweep: ipSweep.summary } : {}),
+        ...(verification ? { alertVerification: verification.report } : {}),
+        ...(felix ? { demoFelixBefore: felix.previous } : {}),
     };
 };

@@ -4,6 +4,7 @@
  * reference (`npm run docs` writes both; a unit test checks they are fresh).
  */
 import { defaultProductionPatterns } from "../common/production";
+import { demoDetectorPeriod, demoSearchIntervalMinutes, felixFlushIntervals } from "./demo";
 import { clusterTypes, Era, globalAlertConstants, manifestConstants, products } from "./eras";
 
 export const projectName = "calico-ad";
@@ -37,6 +38,19 @@ export const configKey = (name: string): string => `${projectName}:${name}`;
 
 /** The GlobalAlert `period` range in seconds; the operator's templates use 15m. */
 export const detectorPeriodRange = { min: 60, max: 86400, shown: "1m to 24h" } as const;
+/**
+ * `simulation.verify`: how long to wait for the alert and how often to search, in seconds.
+ * 20 minutes covers the manifest era's workshop settings (reference section 4: flush + bucket
+ * close + a 5-minute search interval) and the GlobalAlert era's 5 to 20 minutes.
+ */
+export const verifyTimeoutRange = {
+    min: 5,
+    max: 7200,
+    default: "20m",
+    shown: "5s to 2h",
+} as const;
+export const verifyPollRange = { min: 1, max: 300, default: "15s", shown: "1s to 5m" } as const;
+
 /** GlobalAlert `severity`, as the Calico API server validates it. */
 export const detectorSeverityRange = { min: 1, max: 100 } as const;
 
@@ -102,6 +116,13 @@ const scalarKeyTable = [
         scope: "all",
         description:
             "run the simulations even where the stack, kube context or cluster counts as production (see productionStacks and protectedContexts)",
+    },
+    {
+        name: "demo",
+        type: "boolean",
+        default: false,
+        scope: "all",
+        description: `workshop mode: Felix flush intervals ${felixFlushIntervals.demo} (restored when turned off or destroyed), AD search interval at most ${demoSearchIntervalMinutes} minutes or detector period at most ${demoDetectorPeriod}; refused on production stacks`,
     },
     {
         name: "imageRegistry",
@@ -180,7 +201,7 @@ export const structuredKeys: readonly StructuredKey[] = [
         shape: "simulation",
         scope: "all",
         description:
-            "optional port-scan and ip-sweep simulations run on `pulumi up` after deployment; see Attack simulation",
+            "optional port-scan and ip-sweep simulations run on `pulumi up` after deployment, and `verify`, the check that the scan raised an alert; see Attack simulation and Alert verification",
     },
     {
         name: "productionStacks",

@@ -37,6 +37,12 @@ export const prerequisites = {
         name,
         howCreated: `the Elasticsearch CA for this Calico release; ${operatorCopies}`,
     }),
+    caConfigMap: (name: string): ClusterObject => ({
+        resource: "configmaps",
+        namespace: ids,
+        name,
+        howCreated: `the trusted CA bundle of the operator's components (operator v1.26 and later); ${operatorCopies}`,
+    }),
     pullSecret: (name: string): ClusterObject => ({
         resource: "secrets",
         namespace: ids,

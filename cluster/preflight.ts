@@ -9,6 +9,8 @@ import { quote } from "../common/quote";
 import { UserError } from "../common/userError";
 import { Settings } from "../config/settings";
 import { clusterNameProblem } from "../config/values";
+import { DemoSettings } from "../config/demo";
+import { VerificationSettings, verifyKey } from "../config/verification";
 
 /** Read-only access to the cluster. */
 export interface ClusterReader {
@@ -112,4 +114,53 @@ export async function preflight(
         throw new PreflightError(problems);
     }
     return { clusterName: settings.clusterName ?? clusterName };
+}
+
+/**
+ * Checks, before anything changes, what the alert verification reads: the AD pods' Elasticsearch
+ * user and CA, and a cluster name for the events index. Returns that name.
+ */
+export async function preflightVerification(
+    verification: VerificationSettings,
+    clusterName: string | undefined,
+    cluster: ClusterReader,
+): Promise<string> {
+    const { route } = verification;
+    const objects: ClusterObject[] = [
+        prerequisites.esAccessSecret,
+        route.ca.kind === "secret"
+            ? prerequisites.caSecret(route.ca.name)
+            : prerequisites.caConfigMap(route.ca.name),
+    ];
+    const found = await Promise.all(objects.map((object) => cluster.exists(object)));
+    const problems = objects
+        .filter((_, i) => !found[i])
+        .map(
+            (object) =>
+                `${verifyKey} needs ${describeObject(object)}, which is missing: ${object.howCreated}`,
+        );
+    if (clusterName === undefined) {
+        problems.push(
+            `${verifyKey} searches the events index of the cluster, but ${configKey("clusterName")} is not set and the cluster name could not be read from deployment/${intrusionDetectionController.name}; set it with \`pulumi config set ${configKey("clusterName")} <name>\``,
+        );
+    }
+    if (problems.length > 0 || clusterName === undefined) {
+        throw new PreflightError(problems);
+    }
+    return clusterName;
+}
+
+/** Checks, before anything changes, that demo mode's FelixConfiguration exists. */
+export async function preflightDemo(demo: DemoSettings, cluster: ClusterReader): Promise<void> {
+    const felix: ClusterObject = {
+        resource: demo.felixResource,
+        name: demo.felixName,
+        howCreated:
+            "created by the Tigera operator with the Installation (Felix reads its cluster-wide settings from it)",
+    };
+    if (!(await cluster.exists(felix))) {
+        throw new PreflightError([
+            `${configKey("demo")} lowers the flush intervals of ${describeObject(felix)}, which is missing: ${felix.howCreated}`,
+        ]);
+    }
 }

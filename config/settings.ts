@@ -59,6 +59,8 @@ import { UserError } from "../common/userError";
 import { KubeContexts } from "../common/kubeconfig";
 import { listSchema, mapSchema, problemsOf, scalarSchema, ScalarValue } from "./schema";
 import { parseSimulation, SimulationSettings } from "./simulation";
+import { parseVerification, VerificationSettings } from "./verification";
+import { applyDemo, DemoSettings, parseDemo } from "./demo";
 import {
     clusterNameProblem,
     dnsSubdomainProblem,
@@ -76,7 +78,8 @@ export interface EnvSetting {
 
 /** An env var of the release with the value in force and where it came from. */
 export interface EffectiveEnvSetting extends EnvSetting {
-    readonly source: "stack config" | "default" | "stack config, not read by this release";
+    readonly source:
+        "stack config" | "default" | "stack config, not read by this release" | "demo mode";
 }
 
 interface CommonSettings {
@@ -92,6 +95,10 @@ interface CommonSettings {
     readonly warnings: readonly string[];
     /** Simulations to run after deployment; undefined when none is enabled. */
     readonly simulation?: SimulationSettings;
+    /** Demo mode's Felix change; undefined when off (its AD change is already applied). */
+    readonly demo?: DemoSettings;
+    /** The check that the port scan raised an alert; undefined when off. */
+    readonly verification?: VerificationSettings;
 }
 
 /** CE 3.5 to 3.12: the ad-jobs-deployment Deployment and its two policies. */
@@ -243,6 +250,18 @@ export function parseSettings(
     );
     problems.push(...simulation.problems);
     warnings.push(...simulation.warnings);
+    const verification = parseVerification(
+        (reader.structured("simulation") as { verify?: unknown } | undefined)?.verify,
+        release.known && era
+            ? {
+                  era: release.era,
+                  clusterType: release.clusterType,
+                  enterpriseVersion: enterpriseEquivalent(release.product, release.version),
+                  portScan: simulation.settings?.portScan !== undefined,
+              }
+            : undefined,
+    );
+    problems.push(...verification.problems);
     const runsSimulation = simulation.settings?.portScan || simulation.settings?.ipSweep;
     const patterns = {
         productionStacks:
@@ -270,6 +289,21 @@ export function parseSettings(
             );
         }
     }
+    const demoContext = kubeContext ?? environment.kubeContexts?.current;
+    const demo = parseDemo(
+        reader.defaulted("demo"),
+        {
+            stack: environment.stack,
+            kubeContext: demoContext,
+            cluster:
+                demoContext === undefined
+                    ? undefined
+                    : environment.kubeContexts?.clusters[demoContext],
+        },
+        patterns,
+        renderDirectory !== undefined,
+    );
+    problems.push(...demo.problems);
     if (runsSimulation && renderDirectory !== undefined) {
         problems.push(
             `${configKey("simulation")}: a simulation needs a cluster to scan, but ${configKey("renderDirectory")} renders manifests without one; disable the simulation or unset renderDirectory`,
@@ -285,7 +319,16 @@ export function parseSettings(
         clusterType: release.clusterType,
         ...era,
     } as Settings;
-    return runsSimulation ? { ...settings, simulation: simulation.settings } : settings;
+    const tuned = demo.settings
+        ? { ...applyDemo<EffectiveEnvSetting, Settings>(settings), demo: demo.settings }
+        : settings;
+    return runsSimulation
+        ? {
+              ...tuned,
+              simulation: simulation.settings,
+              verification: verification.settings,
+          }
+        : tuned;
 }
 
 /** Why a configured kube context cannot be used, or undefined when the kubeconfig has it. */

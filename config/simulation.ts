@@ -257,8 +257,12 @@ const blockShape = Object.fromEntries(
         fieldMap(block.fields).optional(),
     ]),
 );
-/** The whole block's schema: every field of every sub-block, and no other. */
-export const simulationSchema = fieldMap(blockShape);
+/**
+ * The whole block's schema: every field of every sub-block, and no other. `verify` is read by
+ * config/verification.ts, which needs to know whether the port scan runs.
+ */
+const topShape = { ...blockShape, verify: z.unknown().optional() };
+export const simulationSchema = fieldMap(topShape);
 
 function resolveBlock<Shape extends z.ZodRawShape, Settings>(
     block: SimulationBlock<Shape, Settings>,
@@ -289,7 +293,7 @@ export function parseSimulation(
     if (!parsed.success) {
         report.problems.push(...problemsOf(simulationKey, parsed.error));
     }
-    const top = readableMap(blockShape, raw);
+    const top = readableMap(topShape, raw);
     if (!context || !top) {
         return report;
     }

@@ -51,7 +51,12 @@ export function summarize(settings: Settings, clusterName?: string): DeploymentS
         ...common,
         objects: settings.detectors.map((id) => `GlobalAlert ${globalAlertName(id)}`),
         effectiveSettings: {
-            detectorPeriod: { value: settings.detectorPeriod, source: "stack config or default" },
+            detectorPeriod: {
+                value: settings.detectorPeriod,
+                source: settings.demo
+                    ? "demo mode, or stack config if shorter"
+                    : "stack config or default",
+            },
             detectorSeverity: {
                 value: settings.detectorSeverity,
                 source: "stack config or default",

@@ -14,6 +14,7 @@ case "$target" in
 esac
 wait_for_bucket
 run_nmap @PORT_SCAN_FLAGS@ -p "$SCAN_PORTS" "$target"
-printf 'port scan of %s (%s, %s) from %s/%s: ports %s for threshold %s in %s s; %s\n' \
+# "started at" opens the alert verification's window (verify/events.ts parseScanTiming).
+printf 'port scan of %s (%s, %s) from %s/%s: ports %s for threshold %s in %s s (started at %s); %s\n' \
     "$target" "$TARGET_NAMESPACE" "$TARGET_SELECTOR" "$SCAN_NAMESPACE" "$SCANNER_POD" \
-    "$SCAN_PORTS" "$SCAN_THRESHOLD" "$seconds" "$result"
+    "$SCAN_PORTS" "$SCAN_THRESHOLD" "$seconds" "$start" "$result"

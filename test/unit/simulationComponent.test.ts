@@ -183,7 +183,7 @@ describe("the fixed scripts, run with a fake kubectl", () => {
         ]);
         assert.equal(
             run.stdout,
-            "port scan of 10.244.1.7 (dev, app=centos) from dev/netshoot: ports 1-220 for threshold 200 in 0 s; Nmap done: 1 IP address (1 host up) scanned in 0.42 seconds\n",
+            "port scan of 10.244.1.7 (dev, app=centos) from dev/netshoot: ports 1-220 for threshold 200 in 0 s (started at 1700000000); Nmap done: 1 IP address (1 host up) scanned in 0.42 seconds\n",
             "stdout is one summary line, not nmap's output",
         );
         assert.equal(run.stderr, "");

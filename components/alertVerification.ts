@@ -1,0 +1,180 @@
+/**
+ * The alert verification: after the port scan, a `command.local.Command` (on `pulumi up`, never
+ * in preview) polls the events index for the AD event the scan caused, reaching Elasticsearch
+ * the way the AD pods do, and reports found or not in one summary. The script is verify/*.sh;
+ * the search and matching are the pure functions of verify/events.ts.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { adEvents, EventSearchRoute, eventsIndexPattern } from "../catalog/eventSearch";
+import { bucketSeconds } from "../scan/arithmetic";
+import { EventSearchSpec, eventTool, parseScanTiming, windowStart } from "../verify/events";
+
+/** Arguments of the verification; values come validated from `parseVerification`. */
+export interface AlertVerificationArgs {
+    /** The port scan's summary line; its start time opens the search window. */
+    readonly scanSummary: pulumi.Input<string>;
+    /** Namespace and pod of the scanner: the source the alert must name. */
+    readonly sourceNamespace: pulumi.Input<string>;
+    readonly sourcePod: pulumi.Input<string>;
+    /** Calico cluster name, which names the events index. */
+    readonly clusterName: pulumi.Input<string>;
+    /** How the AD pods reach Elasticsearch (catalog/eventSearch.ts). */
+    readonly route: pulumi.Input<EventSearchRoute>;
+    readonly timeoutSeconds: pulumi.Input<number>;
+    readonly pollSeconds: pulumi.Input<number>;
+    /** `error` fails `pulumi up` when no alert is found; `warn` reports it and goes on. */
+    readonly onNotFound: pulumi.Input<"warn" | "error">;
+    /** `host:port` that answers for the Elasticsearch host; unset port-forwards to its Service. */
+    readonly connectTo?: pulumi.Input<string>;
+    /** kubeconfig context of the stack's Kubernetes provider; unset uses the current one. */
+    readonly kubeContext?: pulumi.Input<string>;
+    /** Resources the verification follows: the port scan. */
+    readonly runAfter?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** What the verification found; the stack output `alertVerification`. */
+export interface AlertVerificationReport {
+    readonly found: boolean;
+    /** found, not-found, unreachable, malformed, unauthorized, credential-unreadable, ca-unreadable. */
+    readonly status: string;
+    /** Seconds from the end of the scan until the search first returned the alert. */
+    readonly secondsAfterScan?: number;
+    readonly description?: string;
+    readonly source?: string;
+    readonly eventTime?: string;
+    readonly index?: string;
+    readonly waitedSeconds?: number;
+    /** Why it was not found. */
+    readonly reason?: string;
+}
+
+const scriptPath = [__dirname, path.resolve(__dirname, "..", "..", "components")]
+    .map((dir) => path.resolve(dir, "..", "verify", "searchEvents.sh"))
+    .find((file) => fs.existsSync(file));
+
+/** verify/searchEvents.sh, found beside the source tree also when running from bin/. */
+export function searchEventsScript(): string {
+    if (!scriptPath) {
+        throw new Error(`verify/searchEvents.sh is missing (looked beside ${__dirname})`);
+    }
+    return fs.readFileSync(scriptPath, "utf8");
+}
+
+/** The script's JSON line as the stack output; unparsable output is reported as such. */
+export function verificationReport(stdout: string): AlertVerificationReport {
+    let line: {
+        status?: string;
+        reason?: string;
+        scanEndedAt?: number;
+        reportedAt?: number;
+        waitedSeconds?: number;
+        outcome?: { kind?: string; reason?: string; event?: Record<string, string> } | null;
+    };
+    try {
+        line = JSON.parse(stdout.trim().split("\n").pop() ?? "");
+    } catch {
+        return { found: false, status: "no-report", reason: "the verification printed no report" };
+    }
+    const event = line.outcome?.kind === "found" ? line.outcome.event : undefined;
+    if (line.status === "found" && event) {
+        return {
+            found: true,
+            status: "found",
+            secondsAfterScan: Math.max(0, (line.reportedAt ?? 0) - (line.scanEndedAt ?? 0)),
+            description: event.description,
+            source: event.source,
+            eventTime: event.eventTime,
+            index: event.index,
+            waitedSeconds: line.waitedSeconds,
+        };
+    }
+    const detail = line.outcome?.kind === "malformed" ? `: ${line.outcome.reason}` : "";
+    return {
+        found: false,
+        status: line.status ?? "no-report",
+        waitedSeconds: line.waitedSeconds,
+        reason: `${line.reason ?? ""}${detail}`,
+    };
+}
+
+/**
+ * Waits for the AD alert of the port scan once the scan has run, and again whenever the scan
+ * or the verification settings change. Removing it runs nothing.
+ */
+export class AlertVerification extends pulumi.ComponentResource {
+    public readonly command: command.local.Command;
+    public readonly report: pulumi.Output<AlertVerificationReport>;
+
+    /**
+     * @param name The _unique_ name of the component.
+     * @param args The validated verification settings and the scan to follow.
+     * @param opts Options of the component.
+     */
+    constructor(name: string, args: AlertVerificationArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("calico-ad:simulation:AlertVerification", name, {}, opts);
+        // A summary from before the scan printed its start (state of an older calico-ad) has
+        // none; the script then takes its own start as the end of the scan.
+        const timing = pulumi.output(args.scanSummary).apply(parseScanTiming);
+        const route = pulumi.output(args.route);
+        const spec = pulumi
+            .all([args.clusterName, args.sourceNamespace, args.sourcePod])
+            .apply(([clusterName, sourceNamespace, sourcePod]): EventSearchSpec => ({
+                index: eventsIndexPattern(clusterName),
+                indexName: `${adEvents.indexPrefix}${clusterName}`,
+                eventType: adEvents.type,
+                sourceNamespace,
+                sourcePod,
+                bucketSeconds,
+            }));
+        const text = (value: pulumi.Input<number>) => pulumi.output(value).apply(String);
+        this.command = new command.local.Command(
+            `${name}-search`,
+            {
+                interpreter: ["/bin/sh", "-c"],
+                create: searchEventsScript(),
+                environment: {
+                    KUBE_CONTEXT: args.kubeContext ?? "",
+                    IDS_NAMESPACE: "tigera-intrusion-detection",
+                    CREDENTIAL_SECRET: route.credentialSecret,
+                    CA_KIND: route.ca.kind,
+                    CA_NAME: route.ca.name,
+                    CA_KEY: route.ca.key,
+                    ES_TLS_NAME: route.tlsName,
+                    ES_PORT: route.port.apply(String),
+                    FORWARD_NAMESPACE: route.service.namespace,
+                    FORWARD_SERVICE: route.service.name,
+                    FORWARD_PORT: route.service.port.apply(String),
+                    CONNECT_TO: args.connectTo ?? "",
+                    VERIFY_SPEC: spec.apply((s) => JSON.stringify(s)),
+                    EVENTS_INDEX: spec.index,
+                    EVENT_TOOL: eventTool,
+                    WINDOW_START: timing.apply((t) =>
+                        t ? String(windowStart(t, bucketSeconds)) : "",
+                    ),
+                    SCAN_STARTED: timing.apply((t) => (t ? String(t.startedAt) : "")),
+                    SCAN_SECONDS: timing.apply((t) => (t ? String(t.seconds) : "")),
+                    BUCKET_SECONDS: String(bucketSeconds),
+                    TIMEOUT_SECONDS: text(args.timeoutSeconds),
+                    POLL_SECONDS: text(args.pollSeconds),
+                    ON_NOT_FOUND: args.onNotFound,
+                },
+                addPreviousOutputInEnv: false,
+            },
+            { parent: this, dependsOn: args.runAfter },
+        );
+        this.report = this.command.stdout.apply((stdout) => {
+            const report = verificationReport(stdout ?? "");
+            if (!report.found) {
+                pulumi.log.warn(
+                    `alert verification: no AD alert of the port scan (${report.status}): ${report.reason}`,
+                    this,
+                );
+            }
+            return report;
+        });
+        this.registerOutputs({ report: this.report });
+    }
+}

@@ -1,0 +1,82 @@
+/**
+ * Demo mode's change to Felix: both flush intervals of FelixConfiguration `default` lowered so
+ * flow and DNS logs reach Elasticsearch within seconds. A `command.local.Command` records the
+ * values it finds, and restores them when demo mode is turned off or the stack is destroyed.
+ * A server-side-apply Patch resource would not: deleting it gives up its fields, which removes
+ * them (Felix falls back to 300 s) instead of restoring a value someone else had set.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Arguments of the Felix change; values come from the catalog (catalog/demo.ts). */
+export interface FelixFlushIntervalsArgs {
+    /** The interval for both `flowLogsFlushInterval` and `dnsLogsFlushInterval`, e.g. 10s. */
+    readonly interval: pulumi.Input<string>;
+    /** kubectl resource and name of the FelixConfiguration. */
+    readonly resource: pulumi.Input<string>;
+    readonly name: pulumi.Input<string>;
+    /** kubeconfig context of the stack's Kubernetes provider; unset uses the current one. */
+    readonly kubeContext?: pulumi.Input<string>;
+}
+
+const scriptFile = [__dirname, path.resolve(__dirname, "..", "..", "components")]
+    .map((dir) => path.resolve(dir, "..", "demo", "felixIntervals.sh"))
+    .find((file) => fs.existsSync(file));
+
+/** demo/felixIntervals.sh with its mode, found also when running from bin/. */
+export function felixIntervalsScript(mode: "apply" | "restore"): string {
+    if (!scriptFile) {
+        throw new Error(`demo/felixIntervals.sh is missing (looked beside ${__dirname})`);
+    }
+    // The script reads its mode as $1; `set --` gives it one inside `sh -c`.
+    return `set -- ${mode}\n${fs.readFileSync(scriptFile, "utf8")}`;
+}
+
+/** The values Felix had before demo mode, as recorded; null where a field was unset. */
+export interface FelixIntervalsRecord {
+    readonly flowLogsFlushInterval: string | null;
+    readonly dnsLogsFlushInterval: string | null;
+}
+
+/** Lowers Felix's flush intervals while it exists; restores the recorded values on delete. */
+export class FelixFlushIntervals extends pulumi.ComponentResource {
+    public readonly command: command.local.Command;
+    /** What Felix had before, restored on delete. */
+    public readonly previous: pulumi.Output<FelixIntervalsRecord>;
+
+    /**
+     * @param name The _unique_ name of the component.
+     * @param args The interval and the FelixConfiguration.
+     * @param opts Options of the component.
+     */
+    constructor(
+        name: string,
+        args: FelixFlushIntervalsArgs,
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
+        super("calico-ad:demo:FelixFlushIntervals", name, {}, opts);
+        this.command = new command.local.Command(
+            `${name}-patch`,
+            {
+                interpreter: ["/bin/sh", "-c"],
+                create: felixIntervalsScript("apply"),
+                update: felixIntervalsScript("apply"),
+                delete: felixIntervalsScript("restore"),
+                environment: {
+                    KUBE_CONTEXT: args.kubeContext ?? "",
+                    FELIX_RESOURCE: args.resource,
+                    FELIX_NAME: args.name,
+                    DEMO_INTERVAL: args.interval,
+                },
+                addPreviousOutputInEnv: true,
+            },
+            { parent: this },
+        );
+        this.previous = this.command.stdout.apply(
+            (stdout) => JSON.parse(stdout.trim().split("\n")[0]) as FelixIntervalsRecord,
+        );
+        this.registerOutputs({ previous: this.previous });
+    }
+}

@@ -1,0 +1,367 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { version } from "../../catalog/versions";
+import { verificationReport } from "../../components/alertVerification";
+import {
+    connectToProblem,
+    parseVerification,
+    VerificationContext,
+} from "../../config/verification";
+import { parseSettings } from "../../config/settings";
+import {
+    EventSearchSpec,
+    eventQuery,
+    eventTool,
+    matchesScan,
+    parseScanTiming,
+    readSearchAnswer,
+    sourceNames,
+    windowStart,
+} from "../../verify/events";
+import { stackFileConfig } from "../helpers";
+
+const spec: EventSearchSpec = {
+    index: "tigera_secure_ee_events.cd8i1cf9*",
+    indexName: "tigera_secure_ee_events.cd8i1cf9",
+    eventType: "anomaly_detection_job",
+    sourceNamespace: "dev",
+    sourcePod: "netshoot",
+    bucketSeconds: 300,
+};
+const since = 1700000100;
+const hit = (source: Record<string, unknown>, index = "tigera_secure_ee_events.cd8i1cf9.lma") => ({
+    _index: index,
+    _source: {
+        type: "anomaly_detection_job",
+        time: since + 60,
+        description: "anomaly_detection.port_scan",
+        source_namespace: "dev",
+        source_name: "netshoot",
+        source_name_aggr: "netshoot",
+        ...source,
+    },
+});
+
+describe("the events query", () => {
+    it("filters AD events from the scanner's namespace and pod, from the window start, oldest first", () => {
+        assert.deepEqual(eventQuery(spec, since), {
+            size: 50,
+            sort: [{ time: { order: "asc" } }],
+            query: {
+                bool: {
+                    filter: [
+                        { term: { type: "anomaly_detection_job" } },
+                        { term: { source_namespace: "dev" } },
+                        {
+                            bool: {
+                                should: [
+                                    { terms: { source_name: ["netshoot"] } },
+                                    { terms: { source_name_aggr: ["netshoot"] } },
+                                ],
+                                minimum_should_match: 1,
+                            },
+                        },
+                        { range: { time: { gte: since, format: "epoch_second" } } },
+                    ],
+                },
+            },
+        });
+    });
+
+    it("also asks for the aggregated name of a controller-named scanner pod", () => {
+        assert.deepEqual(sourceNames("netshoot"), ["netshoot"]);
+        assert.deepEqual(sourceNames("netshoot-7d9f8b6c5-x2x7q"), [
+            "netshoot-7d9f8b6c5-x2x7q",
+            "netshoot-7d9f8b6c5-*",
+        ]);
+        assert.deepEqual(sourceNames("scanner-pod"), ["scanner-pod"], "4-character suffix");
+    });
+
+    it("opens the window at the start of the bucket the scan began in", () => {
+        const timing = parseScanTiming(
+            "port scan of 10.244.1.7 (dev, app=centos) from dev/netshoot: ports 1-220 for threshold 200 in 3 s (started at 1700000190); Nmap done: 1 IP address (1 host up) scanned in 0.42 seconds",
+        );
+        assert.deepEqual(timing, { startedAt: 1700000190, seconds: 3 });
+        assert.equal(windowStart(timing!, 300), 1700000100);
+        assert.equal(parseScanTiming("port scan ... in 3 s; Nmap done"), undefined);
+    });
+});
+
+describe("matching an event to the scan", () => {
+    it("takes an AD event of this cluster from the scanner pod inside the window", () => {
+        assert.ok(matchesScan(hit({}), spec, since));
+        assert.ok(
+            matchesScan(hit({}, "tigera_secure_ee_events.cd8i1cf9"), spec, since),
+            "pre-3.12 index",
+        );
+        assert.ok(matchesScan(hit({ source_name: "-" }), spec, since), "by aggregated name");
+        assert.ok(
+            matchesScan(hit({ time: new Date((since + 5) * 1000).toISOString() }), spec, since),
+            "time as a date string",
+        );
+        assert.ok(matchesScan(hit({ time: (since + 5) * 1000 }), spec, since), "time in ms");
+    });
+
+    it("refuses every other event", () => {
+        const cases: [string, unknown][] = [
+            ["another type", hit({ type: "global_alert" })],
+            ["another namespace", hit({ source_namespace: "default" })],
+            ["another pod", hit({ source_name: "centos", source_name_aggr: "centos" })],
+            ["before the window", hit({ time: since - 1 })],
+            ["no time", hit({ time: undefined })],
+            [
+                "a cluster whose name extends this one",
+                hit({}, "tigera_secure_ee_events.cd8i1cf92.lma"),
+            ],
+            ["not a hit", "text"],
+            ["no source", { _index: spec.indexName }],
+        ];
+        for (const [what, candidate] of cases) {
+            assert.equal(matchesScan(candidate, spec, since), false, what);
+        }
+    });
+
+    it("reads the earliest matching hit of an answer, on one line and bounded", () => {
+        const answer = {
+            hits: {
+                hits: [
+                    hit({ time: since + 200, description: "later" }),
+                    hit({ source_namespace: "other", time: since }),
+                    hit({ time: since + 10, description: `first\nline ${"x".repeat(400)}` }),
+                ],
+            },
+        };
+        const outcome = readSearchAnswer(JSON.stringify(answer), spec, since);
+        assert.equal(outcome.kind, "found");
+        const event = outcome.kind === "found" ? outcome.event : undefined;
+        assert.equal(event?.source, "dev/netshoot");
+        assert.equal(event?.eventTime, new Date((since + 10) * 1000).toISOString());
+        assert.match(event?.description ?? "", /^first line x+\.\.\.$/);
+        assert.equal(event?.description.length, 300);
+    });
+
+    it("tells no match from an answer that is not a search answer", () => {
+        assert.deepEqual(
+            readSearchAnswer(JSON.stringify({ hits: { hits: [hit({ type: "x" })] } }), spec, since),
+            { kind: "none", hits: 1 },
+        );
+        assert.equal(readSearchAnswer("<html>", spec, since).kind, "malformed");
+        assert.equal(readSearchAnswer('{"took":1}', spec, since).kind, "malformed");
+        assert.equal(readSearchAnswer("null", spec, since).kind, "malformed");
+    });
+
+    it("the script's node tool is these functions: same query and outcome", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "calico-ad-tool-"));
+        try {
+            const file = path.join(dir, "answer.json");
+            fs.writeFileSync(file, JSON.stringify({ hits: { hits: [hit({})] } }));
+            const run = (...args: string[]) =>
+                JSON.parse(
+                    execFileSync("node", ["-e", eventTool, "--", ...args], {
+                        encoding: "utf8",
+                        env: { ...process.env, VERIFY_SPEC: JSON.stringify(spec) },
+                    }),
+                );
+            assert.deepEqual(run("query", String(since)), eventQuery(spec, since));
+            assert.deepEqual(
+                run("answer", String(since), file),
+                readSearchAnswer(fs.readFileSync(file, "utf8"), spec, since),
+            );
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("the verification report", () => {
+    it("found: seconds from the end of the scan to the search that saw the alert", () => {
+        const report = verificationReport(
+            `${JSON.stringify({
+                status: "found",
+                reason: "",
+                scanEndedAt: 1700000103,
+                reportedAt: 1700000400,
+                waitedSeconds: 297,
+                outcome: {
+                    kind: "found",
+                    event: { description: "d", source: "dev/netshoot", eventTime: "t", index: "i" },
+                },
+            })}\n`,
+        );
+        assert.deepEqual(report, {
+            found: true,
+            status: "found",
+            secondsAfterScan: 297,
+            description: "d",
+            source: "dev/netshoot",
+            eventTime: "t",
+            index: "i",
+            waitedSeconds: 297,
+        });
+    });
+
+    it("not found, malformed or no report at all", () => {
+        const line = (status: string, outcome: unknown) =>
+            JSON.stringify({
+                status,
+                reason: "why",
+                scanEndedAt: 1,
+                reportedAt: 2,
+                waitedSeconds: 1,
+                outcome,
+            });
+        assert.deepEqual(verificationReport(line("not-found", null)), {
+            found: false,
+            status: "not-found",
+            waitedSeconds: 1,
+            reason: "why",
+        });
+        assert.equal(
+            verificationReport(line("malformed", { kind: "malformed", reason: "not JSON" })).reason,
+            "why: not JSON",
+        );
+        assert.equal(verificationReport("").status, "no-report");
+    });
+});
+
+const manifest312Managed: VerificationContext = {
+    era: "manifest",
+    clusterType: "managed",
+    enterpriseVersion: version("3.12.0"),
+    portScan: true,
+};
+
+describe("calico-ad:simulation.verify", () => {
+    it("is off unless enabled; defaults: 20 minutes, every 15 s, warn", () => {
+        assert.equal(parseVerification(undefined, manifest312Managed).settings, undefined);
+        assert.equal(parseVerification({ enabled: false }, manifest312Managed).settings, undefined);
+        const settings = parseVerification({ enabled: true }, manifest312Managed).settings;
+        assert.equal(settings?.timeoutSeconds, 1200);
+        assert.equal(settings?.pollSeconds, 15);
+        assert.equal(settings?.onNotFound, "warn");
+        assert.equal(settings?.connectTo, undefined);
+    });
+
+    it("reaches Elasticsearch the way the AD pods of the release and cluster type do", () => {
+        const route = (context: Partial<VerificationContext>) =>
+            parseVerification({ enabled: true }, { ...manifest312Managed, ...context }).settings
+                ?.route;
+        const managed = route({});
+        assert.equal(managed?.tlsName, "tigera-secure-es-gateway-http.tigera-elasticsearch.svc");
+        assert.deepEqual(managed?.service, {
+            namespace: "tigera-guardian",
+            name: "tigera-guardian",
+            port: 9200,
+        });
+        assert.equal(managed?.credentialSecret, "tigera-ee-ad-job-elasticsearch-access");
+        assert.deepEqual(managed?.ca, {
+            kind: "secret",
+            name: "tigera-secure-es-gateway-http-certs-public",
+            key: "tls.crt",
+        });
+        const direct = route({ clusterType: "standalone", enterpriseVersion: version("3.8.0") });
+        assert.equal(direct?.tlsName, "tigera-secure-es-http.tigera-elasticsearch.svc");
+        assert.deepEqual(direct?.service, {
+            namespace: "tigera-elasticsearch",
+            name: "tigera-secure-es-http",
+            port: 9200,
+        });
+        assert.equal(direct?.ca.name, "tigera-secure-es-http-certs-public");
+        const gateway = route({ clusterType: "management", enterpriseVersion: version("3.9.0") });
+        assert.equal(gateway?.service.name, "tigera-secure-es-gateway-http");
+        const bundle = route({
+            era: "globalAlert",
+            clusterType: "standalone",
+            enterpriseVersion: version("3.17.0"),
+        });
+        assert.deepEqual(bundle?.ca, {
+            kind: "configmap",
+            name: "tigera-ca-bundle",
+            key: "tigera-ca-bundle.crt",
+        });
+        const early = route({
+            era: "globalAlert",
+            clusterType: "managed",
+            enterpriseVersion: version("3.14.0"),
+        });
+        assert.equal(early?.ca.name, "tigera-secure-es-gateway-http-certs-public");
+        assert.equal(early?.service.name, "tigera-guardian");
+    });
+
+    it("names key, quoted value and what is allowed for each bad field", () => {
+        const problems = parseVerification(
+            {
+                enabled: "yes",
+                timeout: "3h",
+                pollInterval: "0s",
+                onNotFound: "fail",
+                connectTo: "127.0.0.1; id",
+                timout: "5m",
+            },
+            manifest312Managed,
+        ).problems;
+        assert.deepEqual(problems, [
+            "calico-ad:simulation.verify.timout: unknown field; did you mean timeout?; allowed: enabled, timeout, pollInterval, onNotFound, connectTo",
+            'calico-ad:simulation.verify.enabled: "yes" is not allowed; allowed: true or false',
+            'calico-ad:simulation.verify.timeout: "3h" is not allowed; allowed: a duration from 5s to 2h such as 20m',
+            'calico-ad:simulation.verify.pollInterval: "0s" is not allowed; allowed: a duration from 1s to 5m such as 15s',
+            'calico-ad:simulation.verify.onNotFound: "fail" is not allowed; allowed: warn or error',
+            `calico-ad:simulation.verify.connectTo: "127.0.0.1; id" is not allowed; allowed: HOST:PORT that answers for the AD pods' Elasticsearch host, e.g. 127.0.0.1:9200 for a port-forward you run yourself; unset port-forwards to the Service behind that host`,
+        ]);
+    });
+
+    it("needs the port scan, and a poll interval within the timeout", () => {
+        assert.match(
+            parseVerification(
+                { enabled: true },
+                { ...manifest312Managed, portScan: false },
+            ).problems.join(),
+            /looks for the alert of the port scan, but calico-ad:simulation.portScan is not enabled/,
+        );
+        assert.match(
+            parseVerification(
+                { enabled: true, timeout: "10s", pollInterval: "1m" },
+                manifest312Managed,
+            ).problems.join(),
+            /pollInterval: "1m" is longer than the timeout "10s"/,
+        );
+        assert.equal(connectToProblem("[::1]:9200"), undefined);
+        assert.equal(connectToProblem("es.example.test:443"), undefined);
+        assert.ok(connectToProblem("127.0.0.1:70000"));
+    });
+
+    it("parseSettings reads it beside the simulations and refuses it before anything runs", () => {
+        const base = stackFileConfig("local");
+        const simulation = (verify: unknown) =>
+            JSON.stringify({
+                portScan: {
+                    enabled: true,
+                    namespace: "dev",
+                    scannerPod: "netshoot",
+                    targetSelector: "app=centos",
+                },
+                verify,
+            });
+        const settings = parseSettings(
+            { ...base, "calico-ad:simulation": simulation({ enabled: true, timeout: "5m" }) },
+            { stack: "dev" },
+        );
+        assert.equal(settings.verification?.timeoutSeconds, 300);
+        assert.equal(settings.verification?.route.service.name, "tigera-guardian");
+        assert.throws(
+            () =>
+                parseSettings(
+                    {
+                        ...base,
+                        "calico-ad:simulation": simulation({ enabled: true, onNotFound: "x" }),
+                    },
+                    { stack: "dev" },
+                ),
+            /calico-ad:simulation.verify.onNotFound: "x" is not allowed; allowed: warn or error/,
+        );
+    });
+});
