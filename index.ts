@@ -1,10 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KubectlReader } from "./cluster/kubectl";
-import { preflight } from "./cluster/preflight";
+import { adoptionWarning, preflight } from "./cluster/preflight";
 import { AnomalyDetection } from "./components/anomalyDetection";
 import { IpSweepSimulation, PortScanSimulation } from "./components/scanSimulation";
 import { readKubeContexts } from "./common/kubeconfig";
+import { stackOwner } from "./common/ownership";
 import { parseSettings, readStackConfig } from "./config/settings";
 import { requireClusterName, summarize } from "./config/summary";
 
@@ -15,9 +16,14 @@ export = async () => {
     });
     settings.warnings.forEach((warning) => pulumi.log.warn(warning));
 
-    const { clusterName } = settings.renderDirectory
-        ? { clusterName: settings.clusterName }
-        : await preflight(settings, new KubectlReader(settings.kubeContext));
+    const owner = stackOwner(pulumi.getOrganization(), pulumi.getProject(), pulumi.getStack());
+    const { clusterName, adopted } = settings.renderDirectory
+        ? { clusterName: settings.clusterName, adopted: [] }
+        : await preflight(settings, new KubectlReader(settings.kubeContext), owner);
+    const adoption = adoptionWarning(adopted);
+    if (adoption) {
+        pulumi.log.warn(adoption);
+    }
 
     const provider = new k8s.Provider("cluster", {
         context: settings.kubeContext,
@@ -34,9 +40,10 @@ export = async () => {
                       clusterName: requireClusterName(clusterName),
                       image: settings.image,
                       imagePullSecret: settings.imagePullSecret,
-                      jobEnv: settings.jobEnv,
+                      jobEnv: settings.effectiveEnv,
                       disabledJobs: settings.disabledJobs,
                       awaitRollout: settings.awaitRollout,
+                      owner,
                   },
               }
             : {
@@ -45,6 +52,7 @@ export = async () => {
                       period: settings.detectorPeriod,
                       severity: settings.detectorSeverity,
                       awaitRollout: settings.awaitRollout,
+                      owner,
                   },
               },
         { provider },

@@ -31,6 +31,8 @@ export interface PreviewOptions {
      * bound is what the machine and the API servers can take, not a property of the engine.
      */
     readonly concurrency?: number;
+    /** Refresh each stack from its cluster first (`pulumi preview --refresh`), to show drift. */
+    readonly refresh?: boolean;
     /** Progress lines, e.g. to stderr. */
     readonly log?: (line: string) => void;
     /** Receives each run's events and output, e.g. to record a test fixture. */
@@ -75,6 +77,7 @@ async function previewStack(
         );
         await stack.preview({
             diff: true,
+            refresh: options.refresh,
             configFile: request.configFile,
             policyPacks: options.policyPacks ? [...options.policyPacks] : undefined,
             policyPackConfigs: options.policyPackConfigs
