@@ -6,11 +6,26 @@ import { AnomalyDetection } from "./components/anomalyDetection";
 import { IpSweepSimulation, PortScanSimulation } from "./components/scanSimulation";
 import { readKubeContexts } from "./common/kubeconfig";
 import { stackOwner } from "./common/ownership";
+import { removalWarning, removedRelease } from "./config/removal";
 import { parseSettings, readStackConfig } from "./config/settings";
 import { requireClusterName, summarize } from "./config/summary";
 
 export = async () => {
-    const settings = parseSettings(readStackConfig(), {
+    const config = readStackConfig();
+    const removed = removedRelease(config);
+    if (removed) {
+        // What Pulumi deletes is what the stack's state holds, so the last update's outputs
+        // (not the cluster) say whether the stack deployed AD.
+        const self = new pulumi.StackReference("previous-deployment", {
+            name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
+        });
+        const deployed = (await self.getOutputDetails("deployed")).value as string[] | undefined;
+        if (deployed !== undefined) {
+            pulumi.log.warn(removalWarning(removed, deployed));
+            return { release: removed.release, era: "removed", deployed: [] };
+        }
+    }
+    const settings = parseSettings(config, {
         kubeContexts: readKubeContexts(),
         stack: pulumi.getStack(),
     });

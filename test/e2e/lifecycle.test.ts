@@ -347,3 +347,70 @@ describe("era upgrade 3.12 → 3.13 and back", { skip, concurrency: false }, () 
         await stack.preview({ expectNoChanges: true });
     });
 });
+
+describe(
+    "moving to a release without AD (Calico Enterprise 3.18)",
+    { skip, concurrency: false },
+    () => {
+        const era317 = {
+            calicoVersion: "3.17.1",
+            clusterType: "management",
+            kubeContext,
+            awaitRollout: "false",
+            detectors: ["dns_latency"],
+        };
+        const removed = { calicoVersion: "3.18.0", clusterType: "management", kubeContext };
+        let stack: TestStack;
+
+        before(async () => {
+            stack = await TestStack.create("removal", era317);
+            await stack.stack.up();
+        });
+        after(async () => stack?.remove());
+
+        it("previews the deletion of the deployed AD objects with a warning, and up converges", async () => {
+            await stack.setConfig(removed);
+            let output = "";
+            const { steps } = await stack.preview();
+            await stack.stack.preview({ onOutput: (text) => (output += text) });
+            assert.deepEqual(
+                steps
+                    .filter(
+                        (s) =>
+                            s.op !== "same" && s.op !== "read" && s.type.startsWith("kubernetes:"),
+                    )
+                    .map((s) => `${s.op} ${s.type.split(":").pop()} ${s.urn.split("::").pop()}`),
+                ["delete GlobalAlert anomaly-detection-detectors-dns-latency"],
+            );
+            assert.match(
+                output,
+                /warning: Anomaly Detection was removed in Calico Enterprise 3\.18/,
+            );
+            assert.match(
+                output,
+                /deletes its AD objects: GlobalAlert tigera\.io\.detector\.dns-latency/,
+            );
+            await stack.stack.up();
+            assert.equal(
+                getObject("globalalerts.projectcalico.org", "tigera.io.detector.dns-latency"),
+                undefined,
+            );
+            await stack.preview({ expectNoChanges: true });
+        });
+
+        it("still fails a new stack on that release with the removal message", async () => {
+            const fresh = await TestStack.create("removal-new", removed);
+            try {
+                let output = "";
+                await assert.rejects(fresh.stack.preview({ onOutput: (text) => (output += text) }));
+                assert.match(
+                    output,
+                    /calico-ad:calicoVersion: Calico Enterprise 3\.18\.0 is not supported: Anomaly Detection was removed/,
+                );
+            } finally {
+                await fresh.stack.workspace.removeStack(fresh.stack.name, { force: true });
+                fs.rmSync(path.join(repoRoot, `Pulumi.${fresh.stack.name}.yaml`), { force: true });
+            }
+        });
+    },
+);
