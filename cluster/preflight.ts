@@ -2,9 +2,11 @@
  * Checks, before anything is created or changed, that the cluster has what Anomaly Detection
  * needs, and settles the cluster name (configured, or read from the cluster).
  */
-import { intrusionDetectionController } from "../catalog/eras";
+import { intrusionDetectionController, manifestConstants } from "../catalog/eras";
+import { globalAlertName } from "../catalog/lookup";
 import { ClusterObject, prerequisites } from "../catalog/prerequisites";
 import { configKey } from "../catalog/configKeys";
+import { ownerAnnotation, ownerOf } from "../common/ownership";
 import { quote } from "../common/quote";
 import { UserError } from "../common/userError";
 import { Settings } from "../config/settings";
@@ -49,6 +51,39 @@ export function requiredObjects(settings: Settings): ClusterObject[] {
     ];
 }
 
+/** The objects the stack itself creates for these settings, whose owner preflight checks. */
+export function managedObjects(settings: Settings): ClusterObject[] {
+    const ours = "created by this stack";
+    if (settings.era === "globalAlert") {
+        return settings.detectors.map((id) => ({
+            resource: "globalalerts.projectcalico.org",
+            name: globalAlertName(id),
+            howCreated: ours,
+        }));
+    }
+    const c = manifestConstants;
+    return [
+        {
+            resource: "deployments",
+            namespace: c.namespace,
+            name: c.deploymentName,
+            howCreated: ours,
+        },
+        {
+            resource: "networkpolicies.projectcalico.org",
+            namespace: c.namespace,
+            name: c.jobsPolicyName,
+            howCreated: ours,
+        },
+        {
+            resource: "networkpolicies.projectcalico.org",
+            namespace: settings.profile.elasticsearch.target.namespace,
+            name: c.elasticsearchPolicyName,
+            howCreated: ours,
+        },
+    ];
+}
+
 export function describeObject(object: ClusterObject): string {
     const what = object.name ? `${object.resource}/${object.name}` : `the ${object.resource} API`;
     return object.namespace ? `${what} in namespace ${object.namespace}` : what;
@@ -77,12 +112,33 @@ export function clusterNameFromController(deployment: unknown): string | undefin
 export async function preflight(
     settings: Settings,
     cluster: ClusterReader,
-): Promise<{ clusterName?: string }> {
+    /** The running stack (`common/ownership.ts`); unset skips the ownership check. */
+    owner?: string,
+): Promise<PreflightResult> {
     const required = requiredObjects(settings);
     const found = await Promise.all(required.map((object) => cluster.exists(object)));
     const problems = required
         .filter((_, i) => !found[i])
         .map((object) => `missing ${describeObject(object)}: ${object.howCreated}`);
+
+    const adopted: string[] = [];
+    if (owner !== undefined) {
+        const managed = managedObjects(settings);
+        const live = await Promise.all(managed.map((object) => cluster.get(object)));
+        managed.forEach((object, i) => {
+            if (live[i] === undefined) {
+                return;
+            }
+            const other = ownerOf(live[i]);
+            if (other === undefined) {
+                adopted.push(describeObject(object));
+            } else if (other !== owner) {
+                problems.push(
+                    `${describeObject(object)} is managed by stack ${quote(other)} (annotation ${ownerAnnotation}), not by this stack ${quote(owner)}; two stacks must not manage the same objects, because destroying either would delete them: use that stack, or destroy it first (if it no longer exists, remove the annotation with \`kubectl annotate ${object.resource} ${object.name}${object.namespace ? ` -n ${object.namespace}` : ""} ${ownerAnnotation}-\`)`,
+                );
+            }
+        });
+    }
 
     const controller = await cluster.get(prerequisites.intrusionDetectionController);
     const clusterName =
@@ -113,7 +169,24 @@ export async function preflight(
     if (problems.length > 0) {
         throw new PreflightError(problems);
     }
-    return { clusterName: settings.clusterName ?? clusterName };
+    return { clusterName: settings.clusterName ?? clusterName, adopted };
+}
+
+/** What preflight settled. */
+export interface PreflightResult {
+    readonly clusterName?: string;
+    /**
+     * Objects of the stack already in the cluster without an owner (applied by hand, e.g. the
+     * workshop's `kubectl apply`): `pulumi up` adopts them in place.
+     */
+    readonly adopted: readonly string[];
+}
+
+/** The warning shown for objects preflight found without an owner. */
+export function adoptionWarning(adopted: readonly string[]): string | undefined {
+    return adopted.length === 0
+        ? undefined
+        : `adopting ${adopted.join(", ")}: in the cluster without an owning stack (applied by hand); \`pulumi up\` takes ${adopted.length === 1 ? "it" : "them"} over in place (same UID) and sets every setting to this stack's value, so the preview shows each value it replaces`;
 }
 
 /**

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { manifestConstants as c } from "../catalog/eras";
 import { ManifestProfile } from "../catalog/lookup";
+import { ownerAnnotations } from "../common/ownership";
 import { EnvSetting } from "../config/settings";
 
 /** Arguments of the manifest-era AD jobs (Calico 3.5 to 3.12). */
@@ -14,9 +15,13 @@ export interface AdJobsDeploymentArgs {
     readonly image: pulumi.Input<string>;
     /** Pull secret in the intrusion detection namespace. */
     readonly imagePullSecret: pulumi.Input<string>;
-    /** Threshold and global env vars from stack config, already validated and rendered. */
+    /**
+     * Every AD env var the release reads, with the value in force (stack config or the catalog's
+     * default), plus configured ones it does not read; validated and rendered. Defaults are
+     * written out so that the stack owns each setting: a hand edit of any of them is drift.
+     */
     readonly jobEnv: readonly EnvSetting[];
-    /** Job IDs rendered into AD_DISABLED_JOBS; empty leaves the variable out. */
+    /** Job IDs rendered into AD_DISABLED_JOBS; empty renders it empty (every job runs). */
     readonly disabledJobs: readonly string[];
     /**
      * False skips the readiness await and deletes in the background, for API servers without
@@ -24,6 +29,8 @@ export interface AdJobsDeploymentArgs {
      * foreground delete).
      */
     readonly awaitRollout: boolean;
+    /** The owning stack (`common/ownership.ts`), annotated on each object; unset leaves it out. */
+    readonly owner?: string;
 }
 
 /** Annotations for API servers without nodes or controllers; see `awaitRollout`. */
@@ -42,6 +49,11 @@ export function buildAdJobsManifests(args: AdJobsDeploymentArgs): {
 } {
     const es = args.profile.elasticsearch;
     const labels = { app: c.appLabel };
+    const annotationMap = {
+        ...ownerAnnotations(args.owner),
+        ...(args.awaitRollout ? {} : withoutControllersAnnotations),
+    };
+    const annotations = Object.keys(annotationMap).length > 0 ? { annotations: annotationMap } : {};
     const probe = (extra: Record<string, number>) => ({
         httpGet: { path: c.probe.path, port: c.probe.port, scheme: "HTTP" },
         ...extra,
@@ -58,9 +70,7 @@ export function buildAdJobsManifests(args: AdJobsDeploymentArgs): {
         { name: "ES_CA_CERT", value: c.caCertPath },
         ...Object.entries(c.esAccessSecretKeys).map(([name, key]) => secretEnv(name, key)),
         ...(args.profile.httpApi ? [{ name: "AD_NEED_API", value: "true" }] : []),
-        ...(args.disabledJobs.length > 0
-            ? [{ name: "AD_DISABLED_JOBS", value: args.disabledJobs.join(",") }]
-            : []),
+        { name: "AD_DISABLED_JOBS", value: args.disabledJobs.join(",") },
         ...args.jobEnv.map((e) => ({ name: e.name, value: e.value })),
     ];
 
@@ -106,7 +116,7 @@ export function buildAdJobsManifests(args: AdJobsDeploymentArgs): {
             name: c.deploymentName,
             namespace: c.namespace,
             labels,
-            ...(args.awaitRollout ? {} : { annotations: withoutControllersAnnotations }),
+            ...annotations,
         },
         spec: {
             replicas: 1,
@@ -132,7 +142,6 @@ export function buildAdJobsManifests(args: AdJobsDeploymentArgs): {
         },
     };
 
-    const annotations = args.awaitRollout ? {} : { annotations: withoutControllersAnnotations };
     const dnsEgress = (namespace: string, selector: string, port: number) => ({
         action: "Allow",
         protocol: "UDP",

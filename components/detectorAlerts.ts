@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { findDetector, globalAlertName } from "../catalog/lookup";
+import { ownerAnnotations } from "../common/ownership";
 import { withoutControllersAnnotations } from "./adJobsDeployment";
 
 export { globalAlertName } from "../catalog/lookup";
@@ -15,7 +16,12 @@ export interface DetectorAlertsArgs {
     readonly severity: pulumi.Input<number>;
     /** False deletes in the background, for API servers without a garbage collector. */
     readonly awaitRollout: boolean;
+    /** The owning stack (`common/ownership.ts`), annotated on each GlobalAlert. */
+    readonly owner?: string;
 }
+
+const annotationsOf = (annotations: Record<string, string>) =>
+    Object.keys(annotations).length > 0 ? { annotations } : {};
 
 /** The GlobalAlert that enables one detector. */
 export function buildDetectorGlobalAlert(
@@ -28,7 +34,10 @@ export function buildDetectorGlobalAlert(
         kind: "GlobalAlert",
         metadata: {
             name: globalAlertName(detectorId),
-            ...(args.awaitRollout ? {} : { annotations: withoutControllersAnnotations }),
+            ...annotationsOf({
+                ...ownerAnnotations(args.owner),
+                ...(args.awaitRollout ? {} : withoutControllersAnnotations),
+            }),
         },
         spec: {
             type: "AnomalyDetection",

@@ -5,6 +5,7 @@
  * `pulumi preview`.
  */
 import { EngineEvent, LocalWorkspace } from "@pulumi/pulumi/automation";
+import { mapInPool } from "./pool";
 import { StackPreview, summarizePreview } from "./summary";
 
 /** A stack to preview. */
@@ -25,6 +26,13 @@ export interface PreviewOptions {
     readonly policyPacks?: readonly string[];
     /** JSON config files of the policy packs, in the same order. */
     readonly policyPackConfigs?: readonly string[];
+    /**
+     * How many previews run at once (default 1). Each is its own `pulumi preview` process, so the
+     * bound is what the machine and the API servers can take, not a property of the engine.
+     */
+    readonly concurrency?: number;
+    /** Refresh each stack from its cluster first (`pulumi preview --refresh`), to show drift. */
+    readonly refresh?: boolean;
     /** Progress lines, e.g. to stderr. */
     readonly log?: (line: string) => void;
     /** Receives each run's events and output, e.g. to record a test fixture. */
@@ -38,21 +46,22 @@ export interface PreviewRun {
     readonly output: string;
 }
 
-/** Previews each stack in turn; a failed preview is reported in its summary, not thrown. */
+/**
+ * Previews the stacks, up to `concurrency` at once, and returns their summaries in the order of
+ * `requests`; a failed preview is reported in its summary, not thrown.
+ */
 export async function previewStacks(
     requests: readonly PreviewRequest[],
     options: PreviewOptions,
 ): Promise<StackPreview[]> {
-    const previews: StackPreview[] = [];
-    for (const request of requests) {
+    return mapInPool(requests, options.concurrency ?? 1, async (request) => {
         options.log?.(`previewing stack ${request.stack} ...`);
         const preview = await previewStack(request, options);
         options.log?.(
             `stack ${request.stack}: ${preview.errors.length > 0 ? "failed" : `${preview.resources.length} resource(s) change`}`,
         );
-        previews.push(preview);
-    }
-    return previews;
+        return preview;
+    });
 }
 
 async function previewStack(
@@ -68,6 +77,7 @@ async function previewStack(
         );
         await stack.preview({
             diff: true,
+            refresh: options.refresh,
             configFile: request.configFile,
             policyPacks: options.policyPacks ? [...options.policyPacks] : undefined,
             policyPackConfigs: options.policyPackConfigs

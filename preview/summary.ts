@@ -101,7 +101,9 @@ export function summarizePreview(
         if (metadata && metadata.type !== stackType) {
             if (metadata.op === "same") {
                 sameUrns.add(metadata.urn);
-            } else {
+            } else if (metadata.op !== "refresh") {
+                // A refresh step (`preview --refresh`) only reads the live object; what the
+                // preview then does with it is the resource's next step.
                 steps.set(metadata.urn, [...(steps.get(metadata.urn) ?? []), metadata]);
             }
         }

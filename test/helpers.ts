@@ -30,6 +30,7 @@ export async function recordResources(
         projectName,
         "test",
         options.preview ?? false,
+        "organization",
     );
     return recorded;
 }

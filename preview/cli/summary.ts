@@ -3,12 +3,14 @@
  *
  *   npm run preview:summary -- --stacks dev,management [--out summary.md ...]
  *       [--work-dir <dir with Pulumi.yaml>] [--policy-pack policy] [--policy-pack-config file.json]
- *       [--revision <commit>] [--record <dir>]
+ *       [--revision <commit>] [--record <dir>] [--concurrency <n>] [--refresh --expect-no-changes]
  *
  * Without --stacks every `Pulumi.<stack>.yaml` next to `Pulumi.yaml` is previewed. Each stack is
- * previewed once; the same Markdown goes to every --out file (e.g. a pull-request comment and the
+ * previewed once, up to --concurrency (default 4) at a time, and reported in the order given; the same Markdown goes to every --out file (e.g. a pull-request comment and the
  * job summary) or to stdout, and the exit code is the check result: 1 when any preview failed,
- * a mandatory policy violation included, after writing the summary. The backend, passphrase and
+ * a mandatory policy violation included, after writing the summary. --refresh refreshes each stack
+ * from its cluster first and --expect-no-changes also fails when any stack would change: the
+ * nightly drift check, whose summary names each drifted env var. The backend, passphrase and
  * kubeconfig come from the environment (PULUMI_BACKEND_URL or `pulumi login`,
  * PULUMI_CONFIG_PASSPHRASE, KUBECONFIG). --record writes each run's engine events and output to
  * <dir>/<stack>.run.json, the shape of the fixtures in test/fixtures/preview/.
@@ -19,6 +21,10 @@ import { parseArgs } from "node:util";
 import { renderMarkdown } from "../markdown";
 import { PreviewRun, previewStacks } from "../runPreviews";
 import { listStacks } from "../stacks";
+
+/** Previews at once by default: each is a CLI, a Node program and a provider plugin. */
+const defaultConcurrency = 4;
+const maxConcurrency = 64;
 
 /** The nearest directory at or above `start` that holds a Pulumi.yaml. */
 function projectRoot(start: string): string {
@@ -50,8 +56,17 @@ async function main(): Promise<number> {
             "work-dir": { type: "string" },
             "policy-pack": { type: "string", multiple: true },
             "policy-pack-config": { type: "string", multiple: true },
+            concurrency: { type: "string", default: String(defaultConcurrency) },
+            refresh: { type: "boolean", default: false },
+            "expect-no-changes": { type: "boolean", default: false },
         },
     });
+    const concurrency = Number(values.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > maxConcurrency) {
+        throw new Error(
+            `--concurrency ${JSON.stringify(values.concurrency)} is not allowed; allowed: an integer from 1 to ${maxConcurrency}`,
+        );
+    }
     const workDir = projectRoot(values["work-dir"] ?? process.cwd());
     const stacks = values.stacks
         ? values.stacks
@@ -69,6 +84,8 @@ async function main(): Promise<number> {
         stacks.map((stack) => ({ stack })),
         {
             workDir,
+            concurrency,
+            refresh: values.refresh,
             policyPacks: values["policy-pack"]?.map((p) => path.resolve(p)),
             policyPackConfigs: values["policy-pack-config"]?.map((p) => path.resolve(p)),
             log: (line) => process.stderr.write(`${line}\n`),
@@ -86,6 +103,13 @@ async function main(): Promise<number> {
     }
     if (!values.out) {
         process.stdout.write(markdown);
+    }
+    const changed = previews.filter((p) => p.resources.length > 0);
+    if (values["expect-no-changes"] && changed.length > 0) {
+        process.stderr.write(
+            `no changes were expected, but ${changed.map((p) => p.stack).join(", ")} would change\n`,
+        );
+        return 1;
     }
     return previews.some((p) => p.errors.length > 0) ? 1 : 0;
 }

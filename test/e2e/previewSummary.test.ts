@@ -70,6 +70,48 @@ describe(
             assert.deepEqual(unchanged.resources, []);
         });
 
+        it("previews the stacks concurrently in a bounded pool and reports them in the order given", async () => {
+            const broken = await TestStack.create(
+                "summary-broken",
+                committedConfig("local", { clusterType: "manged" }),
+            );
+            try {
+                const log: string[] = [];
+                const order = [alerts.stack.name, broken.stack.name, jobs.stack.name];
+                const previews = await previewStacks(
+                    order.map((stack) => ({ stack })),
+                    {
+                        workDir: repoRoot,
+                        envVars: jobs.stack.workspace.envVars,
+                        concurrency: 2,
+                        log: (line) => log.push(line),
+                    },
+                );
+                assert.deepEqual(
+                    previews.map((p) => p.stack),
+                    order,
+                );
+                assert.deepEqual(previews[0].resources, []);
+                assert.match(previews[1].errors.join("\n"), /calico-ad:clusterType: "manged"/);
+                assert.deepEqual(
+                    previews[2].resources.map((r) => `${r.operation} ${r.label}`),
+                    ["update Deployment tigera-intrusion-detection/ad-jobs-deployment"],
+                );
+                // Two started before either finished; the third waited for a free slot.
+                const started = (stack: string) => log.indexOf(`previewing stack ${stack} ...`);
+                const finished = (stack: string) =>
+                    log.findIndex((line) => line.startsWith(`stack ${stack}: `));
+                assert.ok(started(order[1]) < finished(order[0]));
+                assert.ok(started(order[0]) < finished(order[1]));
+                assert.ok(
+                    started(order[2]) > Math.min(finished(order[0]), finished(order[1])),
+                    log.join("\n"),
+                );
+            } finally {
+                await broken.remove();
+            }
+        });
+
         it("writes the same as Markdown through the command", () => {
             const out = path.join(
                 fs.mkdtempSync(path.join(os.tmpdir(), "calico-ad-summary-")),

@@ -167,14 +167,15 @@ describe("cluster types and version boundaries", () => {
         );
     });
 
-    it("3.8 standalone: ES pods on 9200, old CA, no ELASTIC_HOST, no probes", () => {
+    it("3.8 standalone: ES pods on 9200, old CA, no ELASTIC_HOST, no probes, every job on", () => {
         const { deployment, jobsPolicy, elasticsearchPolicy } = buildAdJobsManifests(
             args("3.8.0", "standalone"),
         ) as Record<string, Json>;
         const env = envOf(deployment);
         assert.equal(env.ELASTIC_HOST, undefined);
         assert.equal(env.AD_NEED_API, undefined);
-        assert.equal(env.AD_DISABLED_JOBS, undefined);
+        // Written out even when empty, so that a hand-set list is drift the stack puts back.
+        assert.equal(env.AD_DISABLED_JOBS, "");
         assert.equal(containerOf(deployment).startupProbe, undefined);
         assert.equal(
             deployment.spec.template.spec.volumes[0].secret.secretName,
@@ -224,6 +225,18 @@ describe("cluster types and version boundaries", () => {
         assert.deepEqual(manifests.elasticsearchPolicy.metadata.annotations, expected);
         const awaited = buildAdJobsManifests(args("3.12.0", "managed")) as Record<string, Json>;
         assert.equal(awaited.jobsPolicy.metadata.annotations, undefined);
+    });
+
+    it("annotates every object with its owning stack and force-applies it", () => {
+        const manifests = buildAdJobsManifests(
+            args("3.12.0", "managed", { owner: "acme/calico-ad/prod-east" }),
+        ) as Record<string, Json>;
+        for (const object of Object.values(manifests)) {
+            assert.deepEqual(object.metadata.annotations, {
+                "calico-ad/stack": "acme/calico-ad/prod-east",
+                "pulumi.com/patchForce": "true",
+            });
+        }
     });
 });
 

@@ -33,7 +33,8 @@ function workshopDeployment(): Json {
             clusterName: "cd8i1cf9.aks-calicocloud-repo",
             image: settings.image,
             imagePullSecret: settings.imagePullSecret,
-            jobEnv: settings.jobEnv,
+            // What index.ts deploys: every env var the release reads, defaults written out.
+            jobEnv: settings.effectiveEnv,
             disabledJobs: settings.disabledJobs,
             awaitRollout: true,
         }).deployment,

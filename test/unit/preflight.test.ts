@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ClusterObject } from "../../catalog/prerequisites";
 import {
+    adoptionWarning,
     ClusterReader,
     clusterNameFromController,
     preflight,
     PreflightError,
+    managedObjects,
     requiredObjects,
 } from "../../cluster/preflight";
 import { parseSettings } from "../../config/settings";
@@ -22,7 +24,7 @@ class FakeCluster implements ClusterReader {
     async exists(o: ClusterObject) {
         return this.present.has(key(o));
     }
-    async get(o: ClusterObject) {
+    async get(o: ClusterObject): Promise<unknown> {
         if (!this.present.has(key(o))) {
             return undefined;
         }
@@ -85,7 +87,7 @@ describe("preflight", () => {
             devSettings,
             new FakeCluster(complete(), "cd8i1cf9.aks-calicocloud-repo"),
         );
-        assert.deepEqual(result, { clusterName: "cd8i1cf9.aks-calicocloud-repo" });
+        assert.deepEqual(result, { clusterName: "cd8i1cf9.aks-calicocloud-repo", adopted: [] });
     });
 
     it("names every missing object and how it is normally created", async () => {
@@ -144,7 +146,7 @@ describe("preflight", () => {
         assert.match(error.message, /missing deployments\/intrusion-detection-controller/);
         assert.deepEqual(
             await preflight(settings, new FakeCluster(complete(settings), "cluster")),
-            { clusterName: "cluster" },
+            { clusterName: "cluster", adopted: [] },
         );
     });
 
@@ -163,5 +165,72 @@ describe("preflight", () => {
         };
         assert.equal(clusterNameFromController(deployment), "c1");
         assert.equal(clusterNameFromController({}), undefined);
+    });
+});
+
+/** A complete cluster that also holds the stack's own objects, with the given owner annotations. */
+class ClusterWithObjects extends FakeCluster {
+    constructor(
+        settings: typeof devSettings,
+        private readonly objects: Map<string, string | undefined>,
+    ) {
+        super(complete(settings), "cd8i1cf9.aks-calicocloud-repo");
+    }
+    async get(o: ClusterObject): Promise<unknown> {
+        if (this.objects.has(key(o))) {
+            const owner = this.objects.get(key(o));
+            return {
+                metadata: { name: o.name, annotations: owner ? { "calico-ad/stack": owner } : {} },
+            };
+        }
+        return super.get(o);
+    }
+}
+
+describe("preflight: who owns the stack's objects", () => {
+    const deployment = "deployments/tigera-intrusion-detection/ad-jobs-deployment";
+    const me = "organization/calico-ad/dev";
+
+    it("lists the manifest era's three objects and one GlobalAlert per detector", () => {
+        assert.deepEqual(managedObjects(devSettings).map(key), [
+            deployment,
+            "networkpolicies.projectcalico.org/tigera-intrusion-detection/allow-tigera.allow-anomaly-detection",
+            "networkpolicies.projectcalico.org/tigera-guardian/allow-tigera.elasticsearch-access-anomaly-detection",
+        ]);
+        const management = parseSettings(stackFileConfig("management"));
+        assert.deepEqual(
+            managedObjects(management).map((o) => o.name),
+            management.era === "globalAlert"
+                ? management.detectors.map((id) => `tigera.io.detector.${id.replace(/_/g, "-")}`)
+                : [],
+        );
+    });
+
+    it("refuses objects another stack owns, naming that stack and the object", async () => {
+        const cluster = new ClusterWithObjects(
+            devSettings,
+            new Map([[deployment, "organization/calico-ad/staging"]]),
+        );
+        const error = await failure(preflight(devSettings, cluster, me));
+        assert.match(
+            error.message,
+            /deployments\/ad-jobs-deployment in namespace tigera-intrusion-detection is managed by stack "organization\/calico-ad\/staging" \(annotation calico-ad\/stack\), not by this stack "organization\/calico-ad\/dev"/,
+        );
+        assert.match(
+            error.message,
+            /kubectl annotate deployments ad-jobs-deployment -n tigera-intrusion-detection calico-ad\/stack-/,
+        );
+    });
+
+    it("accepts its own objects, and reports objects without an owner as adopted", async () => {
+        const own = new ClusterWithObjects(devSettings, new Map([[deployment, me]]));
+        assert.deepEqual((await preflight(devSettings, own, me)).adopted, []);
+        const handApplied = new ClusterWithObjects(devSettings, new Map([[deployment, undefined]]));
+        const result = await preflight(devSettings, handApplied, me);
+        assert.deepEqual(result.adopted, [
+            "deployments/ad-jobs-deployment in namespace tigera-intrusion-detection",
+        ]);
+        assert.match(adoptionWarning(result.adopted) ?? "", /takes it over in place \(same UID\)/);
+        assert.equal(adoptionWarning([]), undefined);
     });
 });

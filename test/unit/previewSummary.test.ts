@@ -179,6 +179,22 @@ describe("a threshold change", () => {
         assert.deepEqual(preview.errors, []);
     });
 
+    it("is the same with --refresh: the refresh steps before it read state and change nothing", () => {
+        const refreshed = new Recording();
+        for (const event of recording.events) {
+            const metadata = event.resourcePreEvent?.metadata;
+            if (metadata && metadata.type !== "pulumi:pulumi:Stack") {
+                refreshed.step("refresh", metadata.type, metadata.urn);
+            }
+        }
+        recording.events.forEach(({ sequence: _s, timestamp: _t, ...event }) =>
+            refreshed.add(event),
+        );
+        const withRefresh = summarizePreview(stack, refreshed.events);
+        assert.deepEqual(withRefresh.resources, preview.resources);
+        assert.equal(withRefresh.unchanged, 4);
+    });
+
     it("renders as Markdown with the change on its own line", () => {
         const markdown = renderMarkdown([preview]);
         assert.match(markdown, /^\| `dev` \| ok \| 1 to update, 4 unchanged \|$/m);

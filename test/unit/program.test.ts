@@ -40,6 +40,8 @@ function fakeKubectlOnPath(): void {
     process.env.PATH = `${directory}${path.delimiter}${process.env.PATH}`;
 }
 
+type EnvEntry = { name: string; value?: string };
+
 describe("the whole program (mocks)", () => {
     it("deploys the workshop stack after preflight, with the port scan after the AD objects", async () => {
         fakeKubectlOnPath();
@@ -90,6 +92,18 @@ describe("the whole program (mocks)", () => {
             source: "stack config",
         });
         assert.deepEqual(effective.AD_GENERIC_FLOWS_SENSITIVITY, { value: "1", source: "default" });
+        // The Deployment carries every setting shown, defaults included, with the same value.
+        const deployment = recorded.find((r) => r.type === "kubernetes:apps/v1:Deployment")!;
+        const env = Object.fromEntries(
+            (
+                deployment.inputs as {
+                    spec: { template: { spec: { containers: { env: EnvEntry[] }[] } } };
+                }
+            ).spec.template.spec.containers[0].env.map((e) => [e.name, e.value]),
+        );
+        for (const [name, { value }] of Object.entries(effective)) {
+            assert.equal(env[name], value, name);
+        }
         assert.deepEqual(outputs.disabled, ["bytes_in", "bytes_out", "process_bytes"]);
         assert.equal((outputs.warnings as string[]).length, 3);
     });
