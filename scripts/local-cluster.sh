@@ -290,6 +290,7 @@ cmd_status() {
   for n in containerd kubelet kube-controller-manager kube-scheduler; do
     if running "$n"; then log "  $n: running (pid $(cat "$(pidfile "$n")"))"; fi
   done
+  if running kubelet; then log "  memory: $(node_memory)"; fi
   if [ "$rc" -eq 0 ] && api_ready; then
     log "api: ${SERVER} ready; version $(curl_api /version | jq -r .gitVersion)"
     log "kubeconfig: ${KUBECONFIG_FILE} (context ${CONTEXT})"

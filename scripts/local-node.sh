@@ -145,7 +145,7 @@ EOF
     --arg start "198.19.${NODE_INDEX}.10" --arg gw "$NODE_IP" --arg data "$DIR/cni/ipam" '{
       cniVersion: "0.4.0", name: $name,
       plugins: [{ type: "bridge", bridge: $bridge, isGateway: true, ipMasq: false, hairpinMode: true,
-        ipam: { type: "host-local", dataDir: $data,
+        ipam: { type: "host-local", dataDir: $data, routes: [{ dst: "0.0.0.0/0" }],
           ranges: [[{ subnet: $subnet, rangeStart: $start, gateway: $gw }]] } }] }' \
     >"$DIR/cni/net.d/10-calico-ad-node.conflist"
   cat >"$DIR/kubelet-config.yaml" <<EOF
@@ -315,4 +315,27 @@ stop_node() {
     rm -f "$DIR/bridge"
   fi
   rm -f "$NODE_STATUS"
+}
+
+# node_memory: RSS in MiB of the node's processes: containerd, kubelet, controller-manager,
+# scheduler, and the containerd shims of this cluster's socket with their pods' processes.
+node_memory() {
+  local pids=() n p kb=0 all
+  for n in containerd kubelet kube-controller-manager kube-scheduler; do
+    running "$n" && pids+=("$(cat "$(pidfile "$n")")")
+  done
+  for p in /proc/[0-9]*; do
+    tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q "containerd-shim.* -address ${CTRD_SOCK} " && pids+=("${p#/proc/}")
+  done
+  # descendants of the shims (the pods' processes)
+  all=" ${pids[*]} "
+  for _ in 1 2 3 4; do
+    while read -r p; do
+      [[ "$all" == *" $p "* ]] || all+="$p "
+    done < <(for n in $all; do ps -o pid= --ppid "$n" 2>/dev/null; done | tr -d ' ')
+  done
+  for p in $all; do
+    kb=$((kb + $(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)))
+  done
+  echo "$((kb / 1024)) MiB RSS in $(wc -w <<<"$all") processes"
 }
