@@ -22,8 +22,10 @@ export const kubeContext = "calico-ad-local";
 /**
  * A committed stack file's config as plain values (structured ones parsed), with some keys
  * replaced. `committedConfig("local")` is the workshop stack aimed at the local cluster without
- * its port scan (simulation.test.ts sets its own), and, when that cluster has no node (API
- * server only), with `awaitRollout: false`, since no pod can become ready there.
+ * its port scan (simulation.test.ts sets its own) and with `awaitRollout: false`: without a node
+ * no pod can become ready, and on the node each awaited rollout takes 60 to 100 s (the startup
+ * probe's initialDelaySeconds is 40), so only node.test.ts awaits it, by passing
+ * `"calico-ad:awaitRollout": "true"` as an override.
  */
 export function committedConfig(
     stack: string,
@@ -37,9 +39,7 @@ export function committedConfig(
     );
     if (stack === "local") {
         delete config["calico-ad:simulation"];
-        if (nodeUnavailable() !== undefined) {
-            config["calico-ad:awaitRollout"] = "false";
-        }
+        config["calico-ad:awaitRollout"] = "false";
     }
     return { ...config, ...overrides };
 }

@@ -46,8 +46,14 @@ describe(
     () => {
         let stack: TestStack;
         let firstPod: string;
+        const config = (threshold: number) => {
+            const workshop = committedConfig("local", { "calico-ad:awaitRollout": "true" });
+            (workshop["calico-ad:jobEnv"] as Record<string, unknown>).AD_port_scan_threshold =
+                threshold;
+            return workshop;
+        };
         before(async () => {
-            stack = await TestStack.create("node", committedConfig("local"));
+            stack = await TestStack.create("node", config(200));
         });
         after(async () => stack?.remove());
 
@@ -69,9 +75,7 @@ describe(
         });
 
         it("a threshold change rolls out a new pod with the new value before up returns", async () => {
-            const config = committedConfig("local");
-            (config["calico-ad:jobEnv"] as Record<string, unknown>).AD_port_scan_threshold = 300;
-            await stack.setConfig(config);
+            await stack.setConfig(config(300));
             await stack.stack.up();
             const deployment = getObject(
                 "deployment",
