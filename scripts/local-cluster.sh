@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/local-cluster.sh: a local, apiserver-only Kubernetes "cluster" for tests:
+# scripts/local-cluster.sh: a local Kubernetes cluster for tests and the demo:
 # etcd + kube-apiserver (built by scripts/toolchain.sh) on 127.0.0.1 only, serving
 # projectcalico.org/v3 NetworkPolicy, Tier and GlobalNetworkPolicy from the real
 # Calico Open Source CRDs ($CALICO_AD_CALICO_CRDS_ARCHIVE in $CALICO_AD_VENDOR_DIR,
@@ -21,8 +21,11 @@
 # `calico-ad-local` (user with O=system:masters client certificate).
 # CALICO_AD_SKIP_FIXTURES=1 makes `start` skip the fixtures.
 #
-# Nothing reconciles in this cluster (no controller-manager, scheduler or
-# kubelet): objects are stored and served, Deployments never become ready.
+# Where the machine can, `start` also runs one node (scripts/local-node.sh: containerd,
+# kubelet, kube-controller-manager, kube-scheduler, stand-in images) and the workshop pods of
+# test/fixtures/node/; CALICO_AD_NODE=auto (default), 1 (fail without it) or 0 (API server
+# only). $CALICO_AD_CLUSTER_DIR/node-status says `ready`, or why there is no node. Without a
+# node nothing reconciles: objects are stored and served, Deployments never become ready.
 set -euo pipefail
 
 # shellcheck source=scripts/env.sh
@@ -129,7 +132,7 @@ start_etcd() {
   local p; for p in "$EC" "$EP"; do port_in_use "$p" && die "port 127.0.0.1:$p is in use by another process (set CALICO_AD_ETCD_CLIENT_PORT / CALICO_AD_ETCD_PEER_PORT)"; done
   log "starting etcd on 127.0.0.1:${EC} (peer ${EP}); log: $DIR/etcd.log"
   mkdir -p "$DIR/etcd"; chmod 700 "$DIR/etcd"
-  nohup etcd --name calico-ad-local --data-dir "$DIR/etcd" \
+  setsid nohup etcd --name calico-ad-local --data-dir "$DIR/etcd" \
     --listen-client-urls "http://127.0.0.1:${EC}" --advertise-client-urls "http://127.0.0.1:${EC}" \
     --listen-peer-urls "http://127.0.0.1:${EP}" --initial-advertise-peer-urls "http://127.0.0.1:${EP}" \
     --initial-cluster "calico-ad-local=http://127.0.0.1:${EP}" \
@@ -154,7 +157,7 @@ start_apiserver() {
   rm -f "$(pidfile kube-apiserver)"
   port_in_use "$AP" && die "port 127.0.0.1:$AP is in use by another process (set CALICO_AD_APISERVER_PORT)"
   log "starting kube-apiserver on ${SERVER}; log: $DIR/kube-apiserver.log"
-  nohup kube-apiserver \
+  setsid nohup kube-apiserver \
     --etcd-servers="http://127.0.0.1:${EC}" \
     --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="${AP}" \
     --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
@@ -232,12 +235,16 @@ cmd_start() {
   log "started in $(elapsed "$t0")s; use it with:  eval \"\$(scripts/local-cluster.sh env)\""
 }
 
+# Without a node, the Node object of an earlier run (its status still Ready) must not stay.
+forget_node() { kc delete node "$NODE_NAME" --ignore-not-found >/dev/null 2>&1 || true; }
+
 # The node, as CALICO_AD_NODE asks; in auto mode a machine that cannot run it gets the API
 # server only, and $NODE_STATUS says why (the end-to-end tests read it).
 start_node_or_fall_back() {
   local mode reason; mode="$(node_mode)"
   if [ "$mode" = off ]; then
     stop_node >/dev/null
+    forget_node
     echo "off: CALICO_AD_NODE=${CALICO_AD_NODE}" >"$NODE_STATUS"
     log "no node (CALICO_AD_NODE=${CALICO_AD_NODE}): API server only"
     return 0
@@ -248,6 +255,7 @@ start_node_or_fall_back() {
     return 0
   fi
   stop_node >/dev/null
+  forget_node
   [ "$mode" = required ] && die "the node cannot run (CALICO_AD_NODE=1): ${reason}"
   echo "unavailable: ${reason}" >"$NODE_STATUS"
   log "NO NODE: ${reason}; running the API server only (pods do not run, rollouts cannot be awaited)"

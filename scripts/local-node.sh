@@ -187,7 +187,7 @@ EOF
 start_containerd() {
   if running containerd; then return 0; fi
   rm -f "$(pidfile containerd)"
-  nohup containerd --config "$CTRD/config.toml" </dev/null >>"$DIR/containerd.log" 2>&1 &
+  setsid nohup containerd --config "$CTRD/config.toml" </dev/null >>"$DIR/containerd.log" 2>&1 &
   echo $! >"$(pidfile containerd)"
   local t0; t0=$(date +%s)
   until ctrc version >/dev/null 2>&1; do
@@ -211,7 +211,7 @@ start_kube_process() {
   local name="$1"; shift
   if running "$name"; then return 0; fi
   rm -f "$(pidfile "$name")"
-  nohup "$name" "$@" </dev/null >>"$DIR/$name.log" 2>&1 &
+  setsid nohup "$name" "$@" </dev/null >>"$DIR/$name.log" 2>&1 &
   echo $! >"$(pidfile "$name")"
 }
 

@@ -71,9 +71,10 @@ export function nodeUnavailable(): string | undefined {
             ? fs.readFileSync(statusFile, "utf8").trim()
             : "not started";
         nodeState = {
-            reason: ready
-                ? undefined
-                : `the local cluster has no Ready node (node-status: ${written})`,
+            reason:
+                ready && written === "ready"
+                    ? undefined
+                    : `the local cluster has no Ready node (node-status: ${written})`,
         };
     }
     return nodeState.reason;
