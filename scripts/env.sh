@@ -99,7 +99,8 @@ calico_ad_strip_tool_paths() {
 #   calico_ad_key pulumi|kubernetes-provider|kubernetes
 calico_ad_key() {
   local comp="$1" extra=""
-  [ "$comp" = kubernetes ] && extra="kubectl=$(calico_ad_build_kubectl)"
+  # node=1: the kubernetes component also holds kubelet, kube-scheduler, kube-controller-manager.
+  [ "$comp" = kubernetes ] && extra="kubectl=$(calico_ad_build_kubectl) node=1"
   {
     printf 'recipe=%s pulumi=%s provider=%s kubernetes=%s %s\n' "$CALICO_AD_RECIPE_REV" \
       "$CALICO_AD_PULUMI_VERSION" "$CALICO_AD_K8S_PROVIDER_VERSION" "$CALICO_AD_KUBERNETES_VERSION" "$extra"

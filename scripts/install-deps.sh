@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-debian_packages=(nmap nftables iproute2 openssl ca-certificates shellcheck)
+# containerd, runc and the CNI plugins run the local node (scripts/local-node.sh).
+debian_packages=(nmap nftables iproute2 openssl ca-certificates shellcheck containerd runc containernetworking-plugins)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

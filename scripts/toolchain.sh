@@ -11,7 +11,8 @@
 #     and pulumi-resource-command v$CALICO_AD_COMMAND_PROVIDER_VERSION (vendored archive
 #     $CALICO_AD_COMMAND_ARCHIVE), installed as plugins into $PULUMI_HOME
 #   kube-apiserver v$CALICO_AD_KUBERNETES_VERSION and etcd (+ kubectl when the
-#     machine has no working one), wrapper module tools/kubernetes
+#     machine has no working one), and the local node's kubelet, kube-scheduler and
+#     kube-controller-manager, in one `go build` of wrapper module tools/kubernetes
 # Dependencies come from the Go module proxy. The vendored archives (upstream
 # modules the proxy does not serve) are read from $CALICO_AD_VENDOR_DIR (default
 # ../shared/vendor) and checked against the sha256 sums in scripts/env.sh; they
@@ -208,7 +209,9 @@ build_kubernetes() {
     ld+=" -X ${p}.gitVersion=v${v} -X ${p}.gitMajor=${major} -X ${p}.gitMinor=${minor}"
     ld+=" -X ${p}.gitTreeState=clean -X ${p}.buildDate=${builddate}"
   done
-  local pkgs=(k8s.io/kubernetes/cmd/kube-apiserver go.etcd.io/etcd/server/v3)
+  # One invocation, so the packages the binaries share compile once.
+  local pkgs=(k8s.io/kubernetes/cmd/kube-apiserver go.etcd.io/etcd/server/v3 k8s.io/kubernetes/cmd/kubelet
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kube-controller-manager)
   if [ "$KUBECTL_BUILD" = 1 ]; then pkgs+=(k8s.io/kubernetes/cmd/kubectl); fi
   set -x
   go build -trimpath -ldflags "$ld" -o "$stage/bin/" "${pkgs[@]}"
@@ -216,6 +219,7 @@ build_kubernetes() {
   mv "$stage/bin/server" "$stage/bin/etcd"   # main package go.etcd.io/etcd/server/v3
   "$stage/bin/kube-apiserver" --version
   "$stage/bin/etcd" --version
+  for p in kubelet kube-scheduler kube-controller-manager; do "$stage/bin/$p" --version; done
   if [ "$KUBECTL_BUILD" = 1 ]; then "$stage/bin/kubectl" version --client; fi
   printf 'kubernetes v%s: %s\ngo: %s\nbuilt: %s\n' "$v" "${pkgs[*]}" "$(go env GOVERSION)" "$(date -u +%FT%TZ)" >"$stage/stamp"
   install_stage "$CALICO_AD_KUBERNETES_DIR"
@@ -326,7 +330,7 @@ fi
 
 # --- what needs building ---------------------------------------------------------------
 complete() { local dir="$1" b; shift; [ -f "${dir}/stamp" ] || return 1; for b in "$@"; do [ -x "${dir}/bin/${b}" ] || return 1; done; }
-K8S_BINS=(kube-apiserver etcd); if [ "$KUBECTL_BUILD" = 1 ]; then K8S_BINS+=(kubectl); fi
+K8S_BINS=(kube-apiserver etcd kubelet kube-scheduler kube-controller-manager); if [ "$KUBECTL_BUILD" = 1 ]; then K8S_BINS+=(kubectl); fi
 need_pulumi=1 need_provider=1 need_command=1 need_k8s=1
 if [ "$CALICO_AD_PULUMI_SOURCE" = installed ]; then
   need_pulumi=0
@@ -343,7 +347,7 @@ state() { if [ "$1" = 1 ]; then echo "to build"; else echo "cached or installed"
 log "pulumi + language host: $(state $need_pulumi)  ${CALICO_AD_PULUMI_BIN}"
 log "kubernetes provider:    $(state $need_provider)  ${CALICO_AD_K8S_PROVIDER_DIR}"
 log "command provider:       $(state $need_command)  ${CALICO_AD_COMMAND_PROVIDER_DIR}"
-log "kube-apiserver, etcd:   $(state $need_k8s)  ${CALICO_AD_KUBERNETES_DIR} (kubectl: $(if [ "$KUBECTL_BUILD" = 1 ]; then echo "built v${CALICO_AD_KUBERNETES_VERSION}"; else command -v kubectl; fi))"
+log "kube-apiserver, etcd, kubelet, scheduler, controller-manager: $(state $need_k8s)  ${CALICO_AD_KUBERNETES_DIR} (kubectl: $(if [ "$KUBECTL_BUILD" = 1 ]; then echo "built v${CALICO_AD_KUBERNETES_VERSION}"; else command -v kubectl; fi))"
 
 # --- fail fast: are the vendored archives there, and is every pinned module served? ---------
 vendored_gomod() {

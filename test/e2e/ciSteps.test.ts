@@ -11,22 +11,17 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { repoRoot, stackFileConfig } from "../helpers";
-import { deploymentEnv, missingPrerequisite, TestStack } from "./harness";
+import { repoRoot } from "../helpers";
+import { committedConfig, deploymentEnv, missingPrerequisite, TestStack } from "./harness";
 
 const skip = missingPrerequisite();
 
-/** The committed local stack with some jobEnv values and keys replaced. */
+/** The committed local stack (as `committedConfig` has it) with some jobEnv values and keys replaced. */
 function localConfig(
     jobEnv: Record<string, unknown>,
     overrides: Record<string, unknown> = {},
 ): Record<string, unknown> {
-    const config: Record<string, unknown> = Object.fromEntries(
-        Object.entries(stackFileConfig("local")).map(([key, value]) => [
-            key,
-            value.startsWith("{") ? JSON.parse(value) : value,
-        ]),
-    );
+    const config = committedConfig("local");
     const env = config["calico-ad:jobEnv"] as Record<string, unknown>;
     return { ...config, "calico-ad:jobEnv": { ...env, ...jobEnv }, ...overrides };
 }

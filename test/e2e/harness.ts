@@ -21,19 +21,75 @@ export const kubeContext = "calico-ad-local";
 
 /**
  * A committed stack file's config as plain values (structured ones parsed), with some keys
- * replaced: `committedConfig("local")` is the workshop stack aimed at the local API server.
+ * replaced. `committedConfig("local")` is the workshop stack aimed at the local cluster without
+ * its port scan (simulation.test.ts sets its own) and with `awaitRollout: false`: without a node
+ * no pod can become ready, and on the node each awaited rollout takes 60 to 100 s (the startup
+ * probe's initialDelaySeconds is 40), so only node.test.ts awaits it, by passing
+ * `"calico-ad:awaitRollout": "true"` as an override.
  */
 export function committedConfig(
     stack: string,
     overrides: Record<string, unknown> = {},
 ): Record<string, unknown> {
-    const config = Object.fromEntries(
+    const config: Record<string, unknown> = Object.fromEntries(
         Object.entries(stackFileConfig(stack)).map(([key, value]) => [
             key,
             value.startsWith("{") || value.startsWith("[") ? JSON.parse(value) : value,
         ]),
     );
+    if (stack === "local") {
+        delete config["calico-ad:simulation"];
+        config["calico-ad:awaitRollout"] = "false";
+    }
     return { ...config, ...overrides };
+}
+
+let nodeState: { reason: string | undefined } | undefined;
+
+/**
+ * Why the local cluster has no Ready node (scripts/local-cluster.sh writes the reason to
+ * node-status in the cluster dir), or undefined when it has one.
+ */
+export function nodeUnavailable(): string | undefined {
+    if (nodeState === undefined) {
+        const nodes = kubectl(["get", "nodes", "-o", "json"]);
+        const ready =
+            nodes.status === 0 &&
+            (
+                JSON.parse(nodes.stdout) as {
+                    items: { status?: { conditions?: { type: string; status: string }[] } }[];
+                }
+            ).items.some((node) =>
+                node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+            );
+        const statusFile = path.join(
+            process.env.CALICO_AD_CLUSTER_DIR ??
+                path.join(os.homedir(), ".cache", "calico-ad", "cluster"),
+            "node-status",
+        );
+        const written = fs.existsSync(statusFile)
+            ? fs.readFileSync(statusFile, "utf8").trim()
+            : "not started";
+        nodeState = {
+            reason:
+                ready && written === "ready"
+                    ? undefined
+                    : `the local cluster has no Ready node (node-status: ${written})`,
+        };
+    }
+    return nodeState.reason;
+}
+
+/**
+ * Why tests that need pods to run (the local node) cannot run, or undefined. With
+ * CALICO_AD_REQUIRE_ALL_TESTS=1 a missing node is an error, not a skip.
+ */
+export function missingNode(): string | undefined {
+    const reason = missingPrerequisite() ?? nodeUnavailable();
+    if (reason && process.env.CALICO_AD_REQUIRE_ALL_TESTS === "1") {
+        throw new Error(`end-to-end tests that need the local node cannot run: ${reason}`);
+    }
+    return reason;
 }
 
 /**

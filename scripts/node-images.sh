@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# scripts/node-images.sh: build the local node's container images on this machine, without a
+# registry, as docker-archive tarballs (one layer tar, a config JSON and manifest.json) that
+# `ctr -n k8s.io images import` reads. Every image is a TEST STAND-IN, labelled
+# calico-ad.test/stand-in=true:
+#
+#   pause      localhost/calico-ad/pause:test-stand-in (the runtime's sandbox image; also
+#              registry.test-stand-in.invalid/tigera/intrusion-detection-controller:test-stand-in
+#              for the fixture Deployment of test/fixtures/cluster)
+#   netshoot   docker.io/nicolaka/netshoot:latest, the workshop's scanner: nmap with its
+#              libraries and data copied from this machine (Debian's nmap package)
+#   centos     docker.io/library/centos:latest, the workshop's target: nothing but pause
+#   ad-jobs    quay.io/tigera/anomaly_detection_jobs:v3.12.0 (the workshop release; more tags
+#              with CALICO_AD_AD_IMAGE_TAGS="v3.12.0 v3.11.0"): a program installed as python3
+#              that answers the /ad/ping probes on port 8000 and runs no detection job
+#
+#   bash scripts/node-images.sh        prints the directory holding the *.tar archives
+#
+# The programs come from tools/node-images (standard library only). The archives are cached in
+# $CALICO_AD_CACHE/node-images/<key>, keyed by those sources, this script, the nmap version and
+# the tags, so a second run only prints the directory.
+set -euo pipefail
+
+# shellcheck source=scripts/env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+log() { printf '[node-images] %s\n' "$*" >&2; }
+die() { printf '[node-images] ERROR: %s\n' "$*" >&2; exit 1; }
+
+AD_TAGS="${CALICO_AD_AD_IMAGE_TAGS:-v3.12.0}"
+SRC="${CALICO_AD_ROOT}/tools/node-images"
+for t in go jq tar sha256sum nmap ldd; do command -v "$t" >/dev/null || die "$t not found (scripts/install-deps.sh installs nmap)"; done
+
+key="$( {
+  echo "tags=${AD_TAGS} nmap=$(dpkg-query -W -f='${Version}' nmap 2>/dev/null || nmap --version | head -n 1)"
+  sha256sum "${BASH_SOURCE[0]}"
+  (cd "$SRC" && find . -type f | LC_ALL=C sort | xargs sha256sum)
+} | sha256sum | cut -c1-12)"
+OUT="${CALICO_AD_CACHE}/node-images/${key}"
+if [ -f "$OUT/complete" ]; then echo "$OUT"; exit 0; fi
+
+WORK="$(mktemp -d "${CALICO_AD_CACHE}/node-images/.build-XXXXXX" 2>/dev/null || { mkdir -p "${CALICO_AD_CACHE}/node-images"; mktemp -d "${CALICO_AD_CACHE}/node-images/.build-XXXXXX"; })"
+trap 'rm -rf "$WORK"' EXIT
+log "building the stand-in images in $OUT"
+
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOWORK=off GOFLAGS=-mod=mod
+export GOCACHE="${CALICO_AD_GOCACHE:-${CALICO_AD_CACHE}/go/build}"
+(cd "$SRC" && go build -trimpath -ldflags "-s -w" -o "$WORK/bin/" ./pause ./ad-jobs-stand-in)
+
+# copy_with_libraries ROOTFS BINARY: BINARY and every shared library it loads, at their paths.
+copy_with_libraries() {
+  local root="$1" bin="$2" lib
+  install -D -m 0755 "$bin" "$root$bin"
+  for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+    install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
+  done
+}
+
+# archive NAME DESCRIPTION ROOTFS ENTRYPOINT_JSON ENV_JSON TAG...: the docker-archive NAME.tar.
+archive() {
+  local name="$1" description="$2" root="$3" entrypoint="$4" env="$5"; shift 5
+  local dir="$WORK/archive-$name" layer_sha config config_sha
+  mkdir -p "$dir/layer" "$root/tmp"; chmod 1777 "$root/tmp"
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$root" -cf "$dir/layer/layer.tar" .
+  layer_sha="$(sha256sum "$dir/layer/layer.tar" | cut -d' ' -f1)"
+  config="$(jq -cn --arg sha "sha256:${layer_sha}" --arg d "$description" \
+    --argjson entrypoint "$entrypoint" --argjson env "$env" '{
+      architecture: "amd64", os: "linux", created: "1970-01-01T00:00:00Z",
+      config: { Entrypoint: $entrypoint, Env: $env, WorkingDir: "/",
+        Labels: { "calico-ad.test/stand-in": "true", "org.opencontainers.image.description": $d } },
+      rootfs: { type: "layers", diff_ids: [$sha] },
+      history: [{ created: "1970-01-01T00:00:00Z", created_by: "scripts/node-images.sh", comment: $d }] }')"
+  config_sha="$(printf '%s' "$config" | sha256sum | cut -d' ' -f1)"
+  printf '%s' "$config" >"$dir/${config_sha}.json"
+  jq -cn --arg c "${config_sha}.json" '[{ Config: $c, RepoTags: $ARGS.positional, Layers: ["layer/layer.tar"] }]' \
+    --args "$@" >"$dir/manifest.json"
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$dir" -cf "$WORK/out/${name}.tar" \
+    manifest.json "${config_sha}.json" layer
+  log "$name: $* ($(du -h "$WORK/out/${name}.tar" | cut -f1))"
+}
+
+mkdir -p "$WORK/out"
+path_env='["PATH=/usr/local/bin:/usr/bin:/bin"]'
+
+install -D -m 0755 "$WORK/bin/pause" "$WORK/pause/pause"
+archive pause "calico-ad TEST STAND-IN: pod sandbox (waits for SIGTERM)" "$WORK/pause" '["/pause"]' "$path_env" \
+  localhost/calico-ad/pause:test-stand-in \
+  registry.test-stand-in.invalid/tigera/intrusion-detection-controller:test-stand-in
+
+install -D -m 0755 "$WORK/bin/pause" "$WORK/netshoot/pause"
+copy_with_libraries "$WORK/netshoot" "$(command -v nmap)"
+mkdir -p "$WORK/netshoot/usr/share"; cp -a /usr/share/nmap "$WORK/netshoot/usr/share/nmap"
+archive netshoot "calico-ad TEST STAND-IN for nicolaka/netshoot: nmap from this machine's Debian package" \
+  "$WORK/netshoot" '["/pause"]' "$path_env" docker.io/nicolaka/netshoot:latest
+
+install -D -m 0755 "$WORK/bin/pause" "$WORK/centos/pause"
+archive centos "calico-ad TEST STAND-IN for the workshop's centos target pod (runs nothing)" \
+  "$WORK/centos" '["/pause"]' "$path_env" docker.io/library/centos:latest
+
+install -D -m 0755 "$WORK/bin/ad-jobs-stand-in" "$WORK/ad-jobs/usr/local/bin/python3"
+ad_refs=(); for tag in $AD_TAGS; do ad_refs+=("quay.io/tigera/anomaly_detection_jobs:${tag}"); done
+archive ad-jobs "calico-ad TEST STAND-IN for the AD jobs image: answers /ad/ping on 8000, runs no job" \
+  "$WORK/ad-jobs" '["/usr/local/bin/python3"]' "$path_env" "${ad_refs[@]}"
+
+touch "$WORK/out/complete"
+rm -rf "$OUT"; mkdir -p "$(dirname "$OUT")"; mv "$WORK/out" "$OUT"
+echo "$OUT"

@@ -1,0 +1,159 @@
+/**
+ * The local node (scripts/local-cluster.sh with kubelet and containerd) for end-to-end tests:
+ * pods that really run, and nftables on the node's bridge device counting what a pod sends.
+ * Needs root and nft.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { kubectl } from "./harness";
+
+/** What a scanner pod sent through the node's bridge since the last `resetCounts`. */
+export interface BridgeCounts {
+    /** Distinct TCP destination ports. */
+    readonly ports: number;
+    /** Distinct destination addresses. */
+    readonly addresses: number;
+    /** TCP packets. */
+    readonly probes: number;
+}
+
+function mustKubectl(args: string[], input?: string): string {
+    return execFileSync("kubectl", ["--context", "calico-ad-local", ...args], {
+        encoding: "utf8",
+        input,
+        stdio: "pipe",
+    });
+}
+
+/** The IP of a Running pod. */
+export function podIP(namespace: string, name: string): string {
+    const ip = mustKubectl(["-n", namespace, "get", "pod", name, "-o", "jsonpath={.status.podIP}"]);
+    if (!/^[0-9.]+$/.test(ip)) {
+        throw new Error(`pod ${namespace}/${name} has no IP: ${JSON.stringify(ip)}`);
+    }
+    return ip;
+}
+
+/**
+ * Creates a pod of a stand-in image (never pulled) in `namespace`, creating the namespace,
+ * and waits until it is Ready; returns its IP.
+ */
+export function runPod(
+    namespace: string,
+    name: string,
+    image: string,
+    labels: Record<string, string>,
+): string {
+    mustKubectl(
+        ["apply", "-f", "-"],
+        JSON.stringify({
+            apiVersion: "v1",
+            kind: "List",
+            items: [
+                { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } },
+                {
+                    apiVersion: "v1",
+                    kind: "Pod",
+                    metadata: { name, namespace, labels },
+                    spec: {
+                        terminationGracePeriodSeconds: 1,
+                        containers: [{ name, image, imagePullPolicy: "Never" }],
+                    },
+                },
+            ],
+        }),
+    );
+    mustKubectl([
+        "-n",
+        namespace,
+        "wait",
+        "--for=condition=Ready",
+        "--timeout=120s",
+        `pod/${name}`,
+    ]);
+    return podIP(namespace, name);
+}
+
+/** The host device holding the node's InternalIP: the bridge the pods are attached to. */
+export function nodeBridge(): string {
+    const nodeIP = mustKubectl([
+        "get",
+        "nodes",
+        "-o",
+        'jsonpath={.items[0].status.addresses[?(@.type=="InternalIP")].address}',
+    ]).trim();
+    const links = JSON.parse(
+        execFileSync("ip", ["-j", "-4", "addr", "show"], { encoding: "utf8" }),
+    ) as { ifname: string; addr_info: { local: string }[] }[];
+    const link = links.find((l) => l.addr_info.some((a) => a.local === nodeIP));
+    if (!link) {
+        throw new Error(`no device on this machine holds the node IP ${nodeIP}`);
+    }
+    return link.ifname;
+}
+
+/**
+ * nftables in the bridge family on the node's bridge: every TCP packet the scanner pod sends
+ * is counted (distinct ports and addresses in sets); packets to `dropRange` (an ip sweep's
+ * range, off the node's network) are dropped there, so they never leave the machine.
+ */
+export class BridgeCounter {
+    private readonly table = `cad_e2e_${process.pid}`;
+
+    constructor(
+        readonly bridge: string,
+        readonly scannerIP: string,
+        dropRange: string,
+    ) {
+        const rules = `table bridge ${this.table} {
+    set ports { type inet_service; size 65536; flags dynamic; }
+    set addresses { type ipv4_addr; size 65536; flags dynamic; }
+    counter probes { }
+    chain prerouting {
+        type filter hook prerouting priority 0; policy accept;
+        ip saddr ${scannerIP} meta l4proto tcp counter name probes add @ports { tcp dport } add @addresses { ip daddr }
+        ip saddr ${scannerIP} ip daddr ${dropRange} drop
+    }
+}
+`;
+        nft(["-f", "-"], rules);
+    }
+
+    resetCounts(): void {
+        nft(["flush", "set", "bridge", this.table, "ports"]);
+        nft(["flush", "set", "bridge", this.table, "addresses"]);
+        nft(["reset", "counter", "bridge", this.table, "probes"]);
+    }
+
+    counts(): BridgeCounts {
+        const setSize = (set: string) =>
+            (
+                JSON.parse(nft(["-j", "list", "set", "bridge", this.table, set])) as {
+                    nftables: { set?: { elem?: unknown[] } }[];
+                }
+            ).nftables.find((entry) => entry.set)?.set?.elem?.length ?? 0;
+        const counter = JSON.parse(
+            nft(["-j", "list", "counter", "bridge", this.table, "probes"]),
+        ) as {
+            nftables: { counter?: { packets: number } }[];
+        };
+        return {
+            ports: setSize("ports"),
+            addresses: setSize("addresses"),
+            probes: counter.nftables.find((entry) => entry.counter)?.counter?.packets ?? 0,
+        };
+    }
+
+    /** Deletes the table; safe to call twice. */
+    remove(): void {
+        spawnSync("nft", ["delete", "table", "bridge", this.table]);
+    }
+}
+
+function nft(args: string[], input?: string): string {
+    return execFileSync("nft", args, { encoding: "utf8", input, stdio: "pipe" });
+}
+
+/** Deletes a namespace without waiting. */
+export function deleteNamespace(namespace: string): void {
+    kubectl(["delete", "namespace", namespace, "--wait=false", "--ignore-not-found"]);
+}
