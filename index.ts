@@ -1,36 +1,22 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KubectlReader } from "./cluster/kubectl";
-import {
-    adoptionWarning,
-    preflight,
-    preflightDemo,
-    preflightVerification,
-} from "./cluster/preflight";
+import { adoptionWarning, checkCluster } from "./cluster/preflight";
 import { AlertVerification } from "./components/alertVerification";
 import { AnomalyDetection } from "./components/anomalyDetection";
 import { FelixFlushIntervals } from "./components/felixFlushIntervals";
 import { IpSweepSimulation, PortScanSimulation } from "./components/scanSimulation";
 import { readKubeContexts } from "./common/kubeconfig";
 import { stackOwner } from "./common/ownership";
-import { removalWarning, removedRelease } from "./config/removal";
+import { removalOfDeployedAd } from "./config/removal";
 import { parseSettings, readStackConfig } from "./config/settings";
 import { requireClusterName, summarize } from "./config/summary";
 
 export = async () => {
     const config = readStackConfig();
-    const removed = removedRelease(config);
-    if (removed) {
-        // What Pulumi deletes is what the stack's state holds, so the last update's outputs
-        // (not the cluster) say whether the stack deployed AD.
-        const self = new pulumi.StackReference("previous-deployment", {
-            name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
-        });
-        const deployed = (await self.getOutputDetails("deployed")).value as string[] | undefined;
-        if (deployed !== undefined) {
-            pulumi.log.warn(removalWarning(removed, deployed));
-            return { release: removed.release, era: "removed", deployed: [] };
-        }
+    const removal = await removalOfDeployedAd(config);
+    if (removal) {
+        return removal;
     }
     const settings = parseSettings(config, {
         kubeContexts: readKubeContexts(),
@@ -39,25 +25,14 @@ export = async () => {
     settings.warnings.forEach((warning) => pulumi.log.warn(warning));
 
     const owner = stackOwner(pulumi.getOrganization(), pulumi.getProject(), pulumi.getStack());
-    const { clusterName, adopted } = settings.renderDirectory
-        ? { clusterName: settings.clusterName, adopted: [] }
-        : await preflight(settings, new KubectlReader(settings.kubeContext), owner);
+    const { clusterName, adopted, verificationClusterName } = await checkCluster(
+        settings,
+        new KubectlReader(settings.kubeContext),
+        owner,
+    );
     const adoption = adoptionWarning(adopted);
     if (adoption) {
         pulumi.log.warn(adoption);
-    }
-
-    const verificationClusterName =
-        settings.verification && !settings.renderDirectory
-            ? await preflightVerification(
-                  settings.verification,
-                  clusterName,
-                  new KubectlReader(settings.kubeContext),
-              )
-            : undefined;
-
-    if (settings.demo) {
-        await preflightDemo(settings.demo, new KubectlReader(settings.kubeContext));
     }
 
     const provider = new k8s.Provider("cluster", {

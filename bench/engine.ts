@@ -124,6 +124,8 @@ function main(): void {
         "cluster",
         "components",
         "scan",
+        "verify",
+        "demo",
     ];
     // The salt belongs to the passphrase of whoever created the local stack; the bench stack
     // lives in its own scratch backend with its own passphrase, so it gets a new one.
@@ -148,7 +150,8 @@ function main(): void {
         withRuntime(
             "runtime:\n    name: nodejs\n    options:\n        typescript: false\nmain: bin/index.js",
         ),
-        ["bin", "scan"],
+        // The compiled program still reads its shell scripts from the source folders.
+        ["bin", ...sources.filter((entry) => !entry.endsWith(".ts") && !entry.endsWith(".json"))],
         stackConfig,
     );
 

@@ -237,3 +237,28 @@ export async function preflightDemo(demo: DemoSettings, cluster: ClusterReader):
         ]);
     }
 }
+
+/** What the program learns from the cluster before it declares anything. */
+export interface ClusterFacts extends PreflightResult {
+    /** The cluster name whose events index the alert verification searches, when it runs. */
+    readonly verificationClusterName?: string;
+}
+
+/** Every check the settings call for; a stack that only renders manifests reads nothing. */
+export async function checkCluster(
+    settings: Settings,
+    cluster: ClusterReader,
+    owner: string,
+): Promise<ClusterFacts> {
+    if (settings.renderDirectory) {
+        return { clusterName: settings.clusterName, adopted: [] };
+    }
+    const result = await preflight(settings, cluster, owner);
+    const verificationClusterName =
+        settings.verification &&
+        (await preflightVerification(settings.verification, result.clusterName, cluster));
+    if (settings.demo) {
+        await preflightDemo(settings.demo, cluster);
+    }
+    return { ...result, verificationClusterName };
+}

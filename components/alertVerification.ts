@@ -4,10 +4,9 @@
  * the way the AD pods do, and reports found or not in one summary. The script is verify/*.sh;
  * the search and matching are the pure functions of verify/events.ts.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { loadShellScript } from "../common/shellScript";
 import { adEvents, EventSearchRoute, eventsIndexPattern } from "../catalog/eventSearch";
 import { bucketSeconds } from "../scan/arithmetic";
 import { EventSearchSpec, eventTool, parseScanTiming, windowStart } from "../verify/events";
@@ -51,17 +50,8 @@ export interface AlertVerificationReport {
     readonly reason?: string;
 }
 
-const scriptPath = [__dirname, path.resolve(__dirname, "..", "..", "components")]
-    .map((dir) => path.resolve(dir, "..", "verify", "searchEvents.sh"))
-    .find((file) => fs.existsSync(file));
-
-/** verify/searchEvents.sh, found beside the source tree also when running from bin/. */
-export function searchEventsScript(): string {
-    if (!scriptPath) {
-        throw new Error(`verify/searchEvents.sh is missing (looked beside ${__dirname})`);
-    }
-    return fs.readFileSync(scriptPath, "utf8");
-}
+/** verify/searchEvents.sh as the Command runs it. */
+export const searchEventsScript = (): string => loadShellScript(["verify/searchEvents.sh"]);
 
 /** The script's JSON line as the stack output; unparsable output is reported as such. */
 export function verificationReport(stdout: string): AlertVerificationReport {

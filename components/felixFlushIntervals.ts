@@ -5,10 +5,9 @@
  * A server-side-apply Patch resource would not: deleting it gives up its fields, which removes
  * them (Felix falls back to 300 s) instead of restoring a value someone else had set.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { loadShellScript } from "../common/shellScript";
 
 /** Arguments of the Felix change; values come from the catalog (catalog/demo.ts). */
 export interface FelixFlushIntervalsArgs {
@@ -21,17 +20,10 @@ export interface FelixFlushIntervalsArgs {
     readonly kubeContext?: pulumi.Input<string>;
 }
 
-const scriptFile = [__dirname, path.resolve(__dirname, "..", "..", "components")]
-    .map((dir) => path.resolve(dir, "..", "demo", "felixIntervals.sh"))
-    .find((file) => fs.existsSync(file));
-
-/** demo/felixIntervals.sh with its mode, found also when running from bin/. */
+/** demo/felixIntervals.sh with its mode. */
 export function felixIntervalsScript(mode: "apply" | "restore"): string {
-    if (!scriptFile) {
-        throw new Error(`demo/felixIntervals.sh is missing (looked beside ${__dirname})`);
-    }
     // The script reads its mode as $1; `set --` gives it one inside `sh -c`.
-    return `set -- ${mode}\n${fs.readFileSync(scriptFile, "utf8")}`;
+    return `set -- ${mode}\n${loadShellScript(["demo/felixIntervals.sh"])}`;
 }
 
 /** The values Felix had before demo mode, as recorded; null where a field was unset. */

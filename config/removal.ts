@@ -4,7 +4,8 @@
  * the removal message as before (`parseSettings`). Kept apart from settings.ts, which validates
  * releases that still have AD.
  */
-import { configKey } from "../catalog/configKeys";
+import * as pulumi from "@pulumi/pulumi";
+import { configKey, scalarKey } from "../catalog/configKeys";
 import { eraSpans, products } from "../catalog/eras";
 import { inRange, parseVersion, Product, releaseName } from "../catalog/versions";
 
@@ -15,7 +16,7 @@ export interface RemovedRelease {
 }
 
 export function removedRelease(raw: Readonly<Record<string, string>>): RemovedRelease | undefined {
-    const product = (raw[configKey("product")] || "enterprise") as Product;
+    const product = (raw[configKey("product")] || scalarKey("product").default) as Product;
     const version = parseVersion(raw[configKey("calicoVersion")] ?? "");
     if (!products.includes(product) || !version) {
         return undefined;
@@ -31,4 +32,35 @@ export function removedRelease(raw: Readonly<Record<string, string>>): RemovedRe
 /** The warning of a deployed stack moving to a release without AD. */
 export function removalWarning(removed: RemovedRelease, deployed: readonly string[]): string {
     return `${removed.reason}. This stack deployed Anomaly Detection before, so moving it to ${removed.release} deletes its AD objects${deployed.length > 0 ? `: ${deployed.join(", ")}` : ""}; nothing else changes`;
+}
+
+/** The outputs of a stack whose release has no AD, or undefined when the program goes on. */
+export interface RemovalOutputs {
+    readonly release: string;
+    readonly era: "removed";
+    readonly deployed: readonly string[];
+}
+
+/**
+ * For a release without AD: when the stack deployed AD before, warns and returns the outputs
+ * of a program that declares nothing, so Pulumi deletes the AD objects. What Pulumi deletes is
+ * what the stack's state holds, so the last update's `deployed` output (not the cluster) says
+ * whether the stack deployed AD. Otherwise undefined, and `parseSettings` refuses the release.
+ */
+export async function removalOfDeployedAd(
+    raw: Readonly<Record<string, string>>,
+): Promise<RemovalOutputs | undefined> {
+    const removed = removedRelease(raw);
+    if (!removed) {
+        return undefined;
+    }
+    const self = new pulumi.StackReference("previous-deployment", {
+        name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
+    });
+    const deployed = (await self.getOutputDetails("deployed")).value as string[] | undefined;
+    if (deployed === undefined) {
+        return undefined;
+    }
+    pulumi.log.warn(removalWarning(removed, deployed));
+    return { release: removed.release, era: "removed", deployed: [] };
 }

@@ -6,19 +6,6 @@
 # Env: KUBE_CONTEXT, FELIX_RESOURCE, FELIX_NAME, DEMO_INTERVAL, PULUMI_COMMAND_STDOUT.
 set -eu
 
-fail() {
-    printf '%s\n' "$*" >&2
-    exit 1
-}
-
-kube() {
-    if [ -n "${KUBE_CONTEXT:-}" ]; then
-        kubectl --context "$KUBE_CONTEXT" "$@"
-    else
-        kubectl "$@"
-    fi
-}
-
 patch_spec() {
     kube patch "$FELIX_RESOURCE" "$FELIX_NAME" --type merge --patch "{\"spec\":$1}" >/dev/null ||
         fail "cannot patch $FELIX_RESOURCE/$FELIX_NAME"

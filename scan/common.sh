@@ -9,20 +9,6 @@ set -eu
 bucket_seconds=@BUCKET_SECONDS@
 bucket_guard_seconds=@BUCKET_GUARD_SECONDS@
 
-fail() {
-    printf '%s\n' "$*" >&2
-    exit 1
-}
-
-# kubectl with the stack's kube context, when it has one.
-kube() {
-    if [ -n "${KUBE_CONTEXT:-}" ]; then
-        kubectl --context "$KUBE_CONTEXT" "$@"
-    else
-        kubectl "$@"
-    fi
-}
-
 # Waits for the next bucket when the current one is about to close, so the probes of one run
 # are counted in one bucket.
 wait_for_bucket() {

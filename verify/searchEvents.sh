@@ -12,14 +12,6 @@
 # POLL_SECONDS, ON_NOT_FOUND (warn|error). Values are only expanded inside double quotes.
 set -eu
 
-kube() {
-    if [ -n "${KUBE_CONTEXT:-}" ]; then
-        kubectl --context "$KUBE_CONTEXT" "$@"
-    else
-        kubectl "$@"
-    fi
-}
-
 # One line without quotes or backslashes, at most 200 characters, for a JSON string.
 plain() {
     tr '\n\r\t' '   ' | tr -d '"\134\000-\037' | cut -c1-200

@@ -14,14 +14,12 @@ const skip =
         : false;
 
 describe("the simulation scripts", () => {
-    it("are the scan/*.sh files with every placeholder filled in from scan/arithmetic.ts", () => {
+    it("are common/kube.sh and the scan/*.sh files with every placeholder filled in from scan/arithmetic.ts", () => {
+        const read = (file: string) => fs.readFileSync(path.join(repoRoot, file), "utf8");
+        const start = `${read("common/kube.sh")}\n${read("scan/common.sh").split("@")[0]}`;
         for (const script of [portScanScript, ipSweepScript]) {
             assert.doesNotMatch(script, /@[A-Z_]+@/);
-            assert.ok(
-                script.startsWith(
-                    fs.readFileSync(path.join(repoRoot, "scan", "common.sh"), "utf8").split("@")[0],
-                ),
-            );
+            assert.ok(script.startsWith(start));
             assert.match(script, /^bucket_seconds=300$/m);
         }
         assert.ok(
@@ -33,9 +31,12 @@ describe("the simulation scripts", () => {
     });
 
     it("pass shellcheck as written and as run", { skip }, () => {
-        const files = ["common.sh", "portScan.sh", "ipSweep.sh"].map((f) =>
-            path.join(repoRoot, "scan", f),
-        );
+        const files = [
+            "common/kube.sh",
+            "scan/common.sh",
+            "scan/portScan.sh",
+            "scan/ipSweep.sh",
+        ].map((f) => path.join(repoRoot, f));
         const written = spawnSync("shellcheck", files, { encoding: "utf8" });
         assert.equal(written.status, 0, written.stdout);
         for (const script of [portScanScript, ipSweepScript]) {
