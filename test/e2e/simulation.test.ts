@@ -25,7 +25,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { createLab, kubectlShim, labUnavailable, realKubectl, skipReason } from "../netns/lab";
+import {
+    createLab,
+    kubectlShim,
+    labUnavailable,
+    realKubectl,
+    skipReason,
+    unscheduled,
+} from "../netns/lab";
 import {
     committedConfig,
     getObject,
@@ -135,7 +142,12 @@ function createTargetPod(podIP: string): void {
                         namespace: targetNamespace,
                         labels: { app: "centos", "calico-ad.test/e2e": String(process.pid) },
                     },
-                    spec: { containers: [{ name: "centos", image: "centos:latest" }] },
+                    // No scheduler serves this name, so the local node (when there is one) never runs the
+                    // pod and the status the test writes stays.
+                    spec: {
+                        schedulerName: unscheduled,
+                        containers: [{ name: "centos", image: "centos:latest" }],
+                    },
                 },
             ],
         }),

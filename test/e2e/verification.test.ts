@@ -18,7 +18,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { realKubectl } from "../netns/lab";
+import { realKubectl, unscheduled } from "../netns/lab";
 import { EventsSearchStandIn, makeCertificates, StoredEvent } from "./eventsStandIn";
 import { committedConfig, getObject, kubectl, missingPrerequisite, TestStack } from "./harness";
 
@@ -83,7 +83,12 @@ function createTargetPod(): void {
                         namespace: targetNamespace,
                         labels: { app: "centos" },
                     },
-                    spec: { containers: [{ name: "centos", image: "centos:latest" }] },
+                    // No scheduler serves this name, so the local node (when there is one) never runs the
+                    // pod and the status the test writes stays.
+                    spec: {
+                        schedulerName: unscheduled,
+                        containers: [{ name: "centos", image: "centos:latest" }],
+                    },
                 },
             ],
         }),

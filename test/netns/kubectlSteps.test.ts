@@ -10,7 +10,15 @@ import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { portScanScript } from "../../components/scanSimulation";
-import { createLab, kubectlShim, labUnavailable, realKubectl, ScanLab, skipReason } from "./lab";
+import {
+    createLab,
+    kubectlShim,
+    labUnavailable,
+    realKubectl,
+    ScanLab,
+    skipReason,
+    unscheduled,
+} from "./lab";
 
 const kubeContext = "calico-ad-local";
 const namespace = "default";
@@ -47,7 +55,12 @@ function pod(name: string, phase: string, podIP: string) {
                 name,
                 labels: { app: "centos", "calico-ad.test/simulation": String(process.pid) },
             },
-            spec: { containers: [{ name: "centos", image: "centos:latest" }] },
+            // No scheduler serves this name, so the local node (when there is one) never runs the
+            // pod and the status the test writes stays.
+            spec: {
+                schedulerName: unscheduled,
+                containers: [{ name: "centos", image: "centos:latest" }],
+            },
         }),
     );
     kubectl([

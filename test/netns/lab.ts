@@ -50,6 +50,12 @@ export function skipReason(reason: string | undefined): string | undefined {
     return reason;
 }
 
+/**
+ * The scheduler name of pod objects whose status a test writes by hand: no scheduler serves it,
+ * so a local node never runs them.
+ */
+export const unscheduled = "calico-ad-test-unscheduled";
+
 /** Why the lab cannot run here (not root, or no `ip netns`), or undefined when it can. */
 export function labUnavailable(): string | undefined {
     if (typeof process.getuid !== "function" || process.getuid() !== 0) {

@@ -87,7 +87,7 @@ describe("the simulation's nmap arguments on the wire (network namespaces)", { s
             assert.equal(result.status, 0, result.stderr);
             assert.match(
                 result.stdout,
-                /^port scan of 198\.18\.10\.1 \(dev, app=centos\) from dev\/netshoot: ports 1-220 for threshold 200 in \d+ s; Nmap done: 1 IP address \(1 host up\) scanned in [\d.]+ seconds\n$/,
+                /^port scan of 198\.18\.10\.1 \(dev, app=centos\) from dev\/netshoot: ports 1-220 for threshold 200 in \d+ s \(started at \d+\); Nmap done: 1 IP address \(1 host up\) scanned in [\d.]+ seconds\n$/,
             );
             assert.equal(lab.counts("drop").ports, 220);
         } finally {
