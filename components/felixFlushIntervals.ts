@@ -7,7 +7,7 @@
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { loadShellScript } from "../common/shellScript";
+import { loadShellScript, scriptInterpreter } from "../common/shellScript";
 
 /** Arguments of the Felix change; values come from the catalog (catalog/demo.ts). */
 export interface FelixFlushIntervalsArgs {
@@ -20,11 +20,8 @@ export interface FelixFlushIntervalsArgs {
     readonly kubeContext?: pulumi.Input<string>;
 }
 
-/** demo/felixIntervals.sh with its mode. */
-export function felixIntervalsScript(mode: "apply" | "restore"): string {
-    // The script reads its mode as $1; `set --` gives it one inside `sh -c`.
-    return `set -- ${mode}\n${loadShellScript(["demo/felixIntervals.sh"])}`;
-}
+/** demo/felixIntervals.sh; its one argument is the mode, apply or restore. */
+export const felixIntervalsScript = (): string => loadShellScript(["demo/felixIntervals.sh"]);
 
 /** The values Felix had before demo mode, as recorded; null where a field was unset. */
 export interface FelixIntervalsRecord {
@@ -52,10 +49,11 @@ export class FelixFlushIntervals extends pulumi.ComponentResource {
         this.command = new command.local.Command(
             `${name}-patch`,
             {
-                interpreter: ["/bin/sh", "-c"],
-                create: felixIntervalsScript("apply"),
-                update: felixIntervalsScript("apply"),
-                delete: felixIntervalsScript("restore"),
+                // The script's $1 is its mode.
+                interpreter: scriptInterpreter(felixIntervalsScript(), "calico-ad-demo-felix"),
+                create: "apply",
+                update: "apply",
+                delete: "restore",
                 environment: {
                     KUBE_CONTEXT: args.kubeContext ?? "",
                     FELIX_RESOURCE: args.resource,
