@@ -18,6 +18,8 @@ export interface FelixFlushIntervalsArgs {
     readonly name: pulumi.Input<string>;
     /** kubeconfig context of the stack's Kubernetes provider; unset uses the current one. */
     readonly kubeContext?: pulumi.Input<string>;
+    /** The stack holding demo mode (`common/ownership.ts`); Felix lists every holder. */
+    readonly holder: pulumi.Input<string>;
 }
 
 /** demo/felixIntervals.sh; its one argument is the mode, apply or restore. */
@@ -29,10 +31,10 @@ export interface FelixIntervalsRecord {
     readonly dnsLogsFlushInterval: string | null;
 }
 
-/** Lowers Felix's flush intervals while it exists; restores the recorded values on delete. */
+/** Lowers Felix's flush intervals while it exists; on delete, the last demo stack restores them. */
 export class FelixFlushIntervals extends pulumi.ComponentResource {
     public readonly command: command.local.Command;
-    /** What Felix had before, restored on delete. */
+    /** What Felix had before the first demo stack; put back when the last one lets go. */
     public readonly previous: pulumi.Output<FelixIntervalsRecord>;
 
     /**
@@ -59,6 +61,7 @@ export class FelixFlushIntervals extends pulumi.ComponentResource {
                     FELIX_RESOURCE: args.resource,
                     FELIX_NAME: args.name,
                     DEMO_INTERVAL: args.interval,
+                    DEMO_HOLDER: args.holder,
                 },
                 addPreviousOutputInEnv: true,
             },
