@@ -75,6 +75,7 @@ export = async () => {
             resource: settings.demo.felixResource,
             name: settings.demo.felixName,
             kubeContext: settings.kubeContext,
+            holder: owner,
         });
 
     const simulation = settings.simulation;

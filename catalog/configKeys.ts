@@ -43,12 +43,8 @@ export const detectorPeriodRange = { min: 60, max: 86400, shown: "1m to 24h" } a
  * 20 minutes covers the manifest era's workshop settings (reference section 4: flush + bucket
  * close + a 5-minute search interval) and the GlobalAlert era's 5 to 20 minutes.
  */
-export const verifyTimeoutRange = {
-    min: 5,
-    max: 7200,
-    default: "20m",
-    shown: "5s to 2h",
-} as const;
+/** Unset, the timeout is the longest wait for the alert with the stack's settings. */
+export const verifyTimeoutRange = { min: 5, max: 7200, shown: "5s to 2h" } as const;
 export const verifyPollRange = { min: 1, max: 300, default: "15s", shown: "1s to 5m" } as const;
 
 /** GlobalAlert `severity`, as the Calico API server validates it. */

@@ -6,7 +6,7 @@
  */
 import { configKey } from "./configKeys";
 import { manifestConstants } from "./eras";
-import { tcpPortRange } from "./simulation";
+import { adBucketMinutes, tcpPortRange } from "./simulation";
 import { VersionRange } from "./versions";
 
 export type EnvVarType = "integer" | "number" | "boolean" | "duration" | "fieldList";
@@ -153,7 +153,7 @@ export const envVarCatalog: readonly EnvVar[] = [
     {
         name: "ES_bucket_size_minutes",
         type: "integer",
-        default: 5,
+        default: adBucketMinutes,
         min: 1,
         max: 60,
         readBy: generation1(),

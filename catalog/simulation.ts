@@ -8,6 +8,12 @@ import { projectName } from "./configKeys";
 /** The type-token module of the simulation components; the policy pack finds them by it. */
 export const simulationComponentModule = `${projectName}:simulation`;
 
+/**
+ * AD counts flows per bucket of this many minutes, aligned to the hour. Every release does; before
+ * 3.11 `ES_bucket_size_minutes` can change it, and this is its default.
+ */
+export const adBucketMinutes = 5;
+
 /** TCP ports: what a scan can probe, and so the most distinct ports a source can reach. */
 export const tcpPortRange = { min: 1, max: 65535 } as const;
 

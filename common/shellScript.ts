@@ -36,3 +36,13 @@ export function loadShellScript(
         return value;
     });
 }
+
+/**
+ * A Command's interpreter that runs `script` as `sh -c <script> <name>`; the Command's create,
+ * update or delete string becomes the script's `$1`. pulumi-command quotes that string whole in
+ * its error when the script fails, so it stays a word and the script stays out of the message.
+ * `name` is the script's `$0`, which prefixes the shell's own diagnostics.
+ */
+export function scriptInterpreter(script: string, name: string): string[] {
+    return ["/bin/sh", "-c", script, name];
+}

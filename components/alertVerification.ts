@@ -6,7 +6,7 @@
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { loadShellScript } from "../common/shellScript";
+import { loadShellScript, scriptInterpreter } from "../common/shellScript";
 import { adEvents, EventSearchRoute, eventsIndexPattern } from "../catalog/eventSearch";
 import { bucketSeconds } from "../scan/arithmetic";
 import { EventSearchSpec, eventTool, parseScanTiming, windowStart } from "../verify/events";
@@ -123,8 +123,11 @@ export class AlertVerification extends pulumi.ComponentResource {
         this.command = new command.local.Command(
             `${name}-search`,
             {
-                interpreter: ["/bin/sh", "-c"],
-                create: searchEventsScript(),
+                interpreter: scriptInterpreter(
+                    searchEventsScript(),
+                    "calico-ad-alert-verification",
+                ),
+                create: "search",
                 environment: {
                     KUBE_CONTEXT: args.kubeContext ?? "",
                     IDS_NAMESPACE: "tigera-intrusion-detection",

@@ -7,7 +7,7 @@
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { loadShellScript } from "../common/shellScript";
+import { loadShellScript, scriptInterpreter } from "../common/shellScript";
 
 /** Arguments of the Felix change; values come from the catalog (catalog/demo.ts). */
 export interface FelixFlushIntervalsArgs {
@@ -18,13 +18,12 @@ export interface FelixFlushIntervalsArgs {
     readonly name: pulumi.Input<string>;
     /** kubeconfig context of the stack's Kubernetes provider; unset uses the current one. */
     readonly kubeContext?: pulumi.Input<string>;
+    /** The stack holding demo mode (`common/ownership.ts`); Felix lists every holder. */
+    readonly holder: pulumi.Input<string>;
 }
 
-/** demo/felixIntervals.sh with its mode. */
-export function felixIntervalsScript(mode: "apply" | "restore"): string {
-    // The script reads its mode as $1; `set --` gives it one inside `sh -c`.
-    return `set -- ${mode}\n${loadShellScript(["demo/felixIntervals.sh"])}`;
-}
+/** demo/felixIntervals.sh; its one argument is the mode, apply or restore. */
+export const felixIntervalsScript = (): string => loadShellScript(["demo/felixIntervals.sh"]);
 
 /** The values Felix had before demo mode, as recorded; null where a field was unset. */
 export interface FelixIntervalsRecord {
@@ -32,10 +31,10 @@ export interface FelixIntervalsRecord {
     readonly dnsLogsFlushInterval: string | null;
 }
 
-/** Lowers Felix's flush intervals while it exists; restores the recorded values on delete. */
+/** Lowers Felix's flush intervals while it exists; on delete, the last demo stack restores them. */
 export class FelixFlushIntervals extends pulumi.ComponentResource {
     public readonly command: command.local.Command;
-    /** What Felix had before, restored on delete. */
+    /** What Felix had before the first demo stack; put back when the last one lets go. */
     public readonly previous: pulumi.Output<FelixIntervalsRecord>;
 
     /**
@@ -52,15 +51,17 @@ export class FelixFlushIntervals extends pulumi.ComponentResource {
         this.command = new command.local.Command(
             `${name}-patch`,
             {
-                interpreter: ["/bin/sh", "-c"],
-                create: felixIntervalsScript("apply"),
-                update: felixIntervalsScript("apply"),
-                delete: felixIntervalsScript("restore"),
+                // The script's $1 is its mode.
+                interpreter: scriptInterpreter(felixIntervalsScript(), "calico-ad-demo-felix"),
+                create: "apply",
+                update: "apply",
+                delete: "restore",
                 environment: {
                     KUBE_CONTEXT: args.kubeContext ?? "",
                     FELIX_RESOURCE: args.resource,
                     FELIX_NAME: args.name,
                     DEMO_INTERVAL: args.interval,
+                    DEMO_HOLDER: args.holder,
                 },
                 addPreviousOutputInEnv: true,
             },

@@ -8,6 +8,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { simulationComponentModule } from "../catalog/simulation";
+import { scriptInterpreter } from "../common/shellScript";
 import { ipSweepScript, portScanScript } from "../scan/scripts";
 
 // The scripts and their arithmetic live below config and components, in scan/; tests and
@@ -60,8 +61,8 @@ export class PortScanSimulation extends pulumi.ComponentResource {
         this.command = new command.local.Command(
             `${name}-nmap`,
             {
-                interpreter: ["/bin/sh", "-c"],
-                create: portScanScript,
+                interpreter: scriptInterpreter(portScanScript, "calico-ad-port-scan"),
+                create: "port-scan",
                 environment: {
                     SCAN_NAMESPACE: args.namespace,
                     SCANNER_POD: args.scannerPod,
@@ -126,8 +127,8 @@ export class IpSweepSimulation extends pulumi.ComponentResource {
         this.command = new command.local.Command(
             `${name}-nmap`,
             {
-                interpreter: ["/bin/sh", "-c"],
-                create: ipSweepScript,
+                interpreter: scriptInterpreter(ipSweepScript, "calico-ad-ip-sweep"),
+                create: "ip-sweep",
                 environment: {
                     SCAN_NAMESPACE: args.namespace,
                     SCANNER_POD: args.scannerPod,

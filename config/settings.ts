@@ -59,7 +59,12 @@ import { UserError } from "../common/userError";
 import { KubeContexts } from "../common/kubeconfig";
 import { listSchema, mapSchema, problemsOf, scalarSchema, ScalarValue } from "./schema";
 import { parseSimulation, SimulationSettings } from "./simulation";
-import { parseVerification, VerificationSettings } from "./verification";
+import {
+    alertLatency,
+    parseVerification,
+    settleTimeout,
+    VerificationSettings,
+} from "./verification";
 import { applyDemo, DemoSettings, parseDemo } from "./demo";
 import {
     clusterNameProblem,
@@ -322,13 +327,16 @@ export function parseSettings(
     const tuned = demo.settings
         ? { ...applyDemo<EffectiveEnvSetting, Settings>(settings), demo: demo.settings }
         : settings;
-    return runsSimulation
-        ? {
-              ...tuned,
-              simulation: simulation.settings,
-              verification: verification.settings,
-          }
-        : tuned;
+    if (!runsSimulation) {
+        return tuned;
+    }
+    const timed =
+        verification.settings &&
+        settleTimeout(verification.settings, alertLatency({ ...tuned, demo: !!demo.settings }));
+    if (timed?.warning) {
+        warnings.push(timed.warning);
+    }
+    return { ...tuned, simulation: simulation.settings, verification: timed?.settings };
 }
 
 /** Why a configured kube context cannot be used, or undefined when the kubeconfig has it. */

@@ -9,6 +9,8 @@ import { ClusterType, Era } from "../catalog/eras";
 import { EventSearchRoute, eventSearchRoutes } from "../catalog/eventSearch";
 import { nearestName } from "../catalog/lookup";
 import { CalicoVersion, valueAt } from "../catalog/versions";
+import { felixFlushIntervals } from "../catalog/demo";
+import { adBucketMinutes } from "../catalog/simulation";
 import { prototypeKeys, quote } from "../common/quote";
 
 /** What to do when no alert is found (or the search cannot run) before the timeout. */
@@ -35,8 +37,13 @@ export interface VerificationContext {
     readonly portScan: boolean;
 }
 
+/** The verification as parsed: `timeoutSeconds` is unset until `settleTimeout` derives it. */
+export type ParsedVerification = Omit<VerificationSettings, "timeoutSeconds"> & {
+    readonly timeoutSeconds?: number;
+};
+
 export interface VerificationResult {
-    readonly settings?: VerificationSettings;
+    readonly settings?: ParsedVerification;
     readonly problems: string[];
 }
 
@@ -88,23 +95,33 @@ export function parseVerification(
     }
     const duration = (
         name: "timeout" | "pollInterval",
-        range: typeof verifyTimeoutRange | typeof verifyPollRange,
+        value: unknown,
+        range: { min: number; max: number; shown: string },
+        example: string,
     ) => {
-        const value = field(name) ?? range.default;
         const seconds = typeof value === "string" ? durationSeconds(value) : undefined;
         if (seconds === undefined || seconds < range.min || seconds > range.max) {
             problems.push(
-                `${verifyKey}.${name}: ${quote(value)} is not allowed; allowed: a duration from ${range.shown} such as ${range.default}`,
+                `${verifyKey}.${name}: ${quote(value)} is not allowed; allowed: a duration from ${range.shown} such as ${example}`,
             );
             return undefined;
         }
         return seconds;
     };
-    const timeoutSeconds = duration("timeout", verifyTimeoutRange);
-    const pollSeconds = duration("pollInterval", verifyPollRange);
+    const timeoutValue = field("timeout");
+    const timeoutSeconds =
+        timeoutValue === undefined
+            ? undefined
+            : duration("timeout", timeoutValue, verifyTimeoutRange, "45m");
+    const pollSeconds = duration(
+        "pollInterval",
+        field("pollInterval") ?? verifyPollRange.default,
+        verifyPollRange,
+        verifyPollRange.default,
+    );
     if (timeoutSeconds !== undefined && pollSeconds !== undefined && pollSeconds > timeoutSeconds) {
         problems.push(
-            `${verifyKey}.pollInterval: ${quote(field("pollInterval"))} is longer than the timeout ${quote(field("timeout") ?? verifyTimeoutRange.default)}; allowed: at most the timeout`,
+            `${verifyKey}.pollInterval: ${quote(field("pollInterval"))} is longer than the timeout ${quote(field("timeout"))}; allowed: at most the timeout`,
         );
     }
     const onNotFound = field("onNotFound") ?? "warn";
@@ -122,13 +139,7 @@ export function parseVerification(
             `${verifyKey}: looks for the alert of the port scan, but ${configKey("simulation")}.portScan is not enabled; enable the port scan or set enabled: false`,
         );
     }
-    if (
-        !enabled ||
-        !context ||
-        problems.length > 0 ||
-        timeoutSeconds === undefined ||
-        pollSeconds === undefined
-    ) {
+    if (!enabled || !context || problems.length > 0 || pollSeconds === undefined) {
         return { problems };
     }
     return {
@@ -144,6 +155,70 @@ export function parseVerification(
         },
         problems,
     };
+}
+
+/** What sets how long AD may take, after the scan, to raise its alert. */
+export type LatencyInputs =
+    | {
+          readonly era: "manifest";
+          readonly demo: boolean;
+          /** The env vars in force; `AD_search_interval_minutes` and `ES_bucket_size_minutes`. */
+          readonly effectiveEnv: readonly { readonly name: string; readonly value: string }[];
+      }
+    | { readonly era: "globalAlert"; readonly demo: boolean; readonly detectorPeriod: string };
+
+/** The longest wait for the alert after the scan, and its terms in words. */
+export interface AlertLatency {
+    readonly seconds: number;
+    readonly terms: string;
+}
+
+/**
+ * The worst case of each interval between the scan and the alert, summed (README "When to expect
+ * the alert"): Felix's flow-log flush (its default unless demo mode lowers it), then in the
+ * manifest era the scan's bucket closing and the next AD search, in the GlobalAlert era the next
+ * detector run.
+ */
+export function alertLatency(inputs: LatencyInputs): AlertLatency {
+    const flush = inputs.demo
+        ? felixFlushIntervals.demoSeconds
+        : felixFlushIntervals.defaultSeconds;
+    const terms = [`Felix flush ${flush} s`];
+    let seconds = flush;
+    if (inputs.era === "manifest") {
+        const minutes = (name: string, fallback: number) =>
+            Number(inputs.effectiveEnv.find((e) => e.name === name)?.value ?? fallback);
+        const bucket = minutes("ES_bucket_size_minutes", adBucketMinutes) * 60;
+        const search = minutes("AD_search_interval_minutes", 0) * 60;
+        terms.push(`bucket ${bucket} s`, `AD_search_interval_minutes ${search} s`);
+        seconds += bucket + search;
+    } else {
+        const period = durationSeconds(inputs.detectorPeriod) ?? 0;
+        terms.push(`detector period ${period} s`);
+        seconds += period;
+    }
+    return { seconds, terms: terms.join(" + ") };
+}
+
+/**
+ * The verification with its timeout: as configured, or the alert's longest wait plus one poll
+ * (the search that sees the alert may come that much later), within the allowed range. A
+ * configured timeout shorter than the wait, or a wait longer than the range, is a warning.
+ */
+export function settleTimeout(
+    parsed: ParsedVerification,
+    latency: AlertLatency,
+): { settings: VerificationSettings; warning?: string } {
+    const derived = Math.min(latency.seconds + parsed.pollSeconds, verifyTimeoutRange.max);
+    const timeoutSeconds = parsed.timeoutSeconds ?? derived;
+    const waits = `AD may take up to ${latency.seconds} s after the scan to raise the alert with these settings (${latency.terms})`;
+    const warning =
+        parsed.timeoutSeconds !== undefined && parsed.timeoutSeconds < latency.seconds
+            ? `${verifyKey}.timeout is ${parsed.timeoutSeconds} s, but ${waits}; a later alert is reported as not-found: raise the timeout, or unset it to wait ${derived} s`
+            : parsed.timeoutSeconds === undefined && derived < latency.seconds + parsed.pollSeconds
+              ? `${verifyKey}.timeout defaults to its maximum, ${verifyTimeoutRange.shown.split(" to ")[1]}, but ${waits}; a later alert is reported as not-found: lower the intervals (calico-ad:demo does)`
+              : undefined;
+    return { settings: { ...parsed, timeoutSeconds }, ...(warning ? { warning } : {}) };
 }
 
 /** `host:port` or `[ipv6]:port`, as curl's --connect-to takes it. */

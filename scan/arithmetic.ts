@@ -3,10 +3,10 @@
  * components that run them: AD's 5-minute buckets, the probe rate, the port range a threshold
  * needs, and nmap's fixed flags. Source: ../shared/reference/calico-ad.md section 5.
  */
-import { tcpPortRange } from "../catalog/simulation";
+import { adBucketMinutes, tcpPortRange } from "../catalog/simulation";
 
-/** AD counts per 5-minute bucket aligned to x0/x5 minutes (`ES_bucket_size_minutes`). */
-export const bucketSeconds = 300;
+/** AD's bucket, aligned to x0/x5 minutes. */
+export const bucketSeconds = adBucketMinutes * 60;
 
 /**
  * The scan waits for the next bucket when fewer seconds than this remain in the current one, so

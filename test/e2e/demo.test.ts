@@ -28,6 +28,13 @@ function felixSpec(): Record<string, unknown> {
     return (getObject(felix, "default") as { spec: Record<string, unknown> }).spec;
 }
 
+function felixAnnotations(): Record<string, string> {
+    return (
+        (getObject(felix, "default") as { metadata: { annotations?: Record<string, string> } })
+            .metadata.annotations ?? {}
+    );
+}
+
 /** Replaces FelixConfiguration `default` with one holding `spec`. */
 function setFelix(spec: Record<string, unknown>): void {
     kubectl(["delete", felix, "default", "--ignore-not-found"]);
@@ -206,6 +213,43 @@ describe(
                 flowLogsFlushInterval: "300s",
                 dnsLogsFlushInterval: "300s",
             });
+        });
+
+        it("two demo stacks share Felix: the second records what Felix had before the first, and only the last to turn demo off restores it", async () => {
+            const second = await TestStack.create("demo-ga-second", {
+                ...config(true),
+                detectors: ["dga"],
+            });
+            try {
+                await stack.setConfig(config(true));
+                await stack.stack.up();
+                const secondUp = await second.stack.up();
+                assert.deepEqual(secondUp.outputs.demoFelixBefore.value, {
+                    flowLogsFlushInterval: "300s",
+                    dnsLogsFlushInterval: "300s",
+                });
+                assert.equal(
+                    felixAnnotations()["calico-ad/demo-holders"]?.split(" ").length,
+                    2,
+                    JSON.stringify(felixAnnotations()),
+                );
+
+                await stack.setConfig(config(false));
+                await stack.stack.up();
+                assert.equal(felixSpec().flowLogsFlushInterval, "10s", "the second still holds it");
+
+                await second.stack.destroy();
+                assert.deepEqual(felixSpec(), {
+                    flowLogsFlushInterval: "300s",
+                    dnsLogsFlushInterval: "300s",
+                });
+                assert.deepEqual(
+                    Object.keys(felixAnnotations()).filter((key) => key.startsWith("calico-ad/")),
+                    [],
+                );
+            } finally {
+                await second.remove();
+            }
         });
     },
 );

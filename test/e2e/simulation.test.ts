@@ -20,18 +20,17 @@
  * CALICO_AD_REQUIRE_ALL_TESTS=1).
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
     createLab,
+    createPodObject,
     kubectlShim,
     labUnavailable,
     realKubectl,
     skipReason,
-    unscheduled,
 } from "../netns/lab";
 import {
     committedConfig,
@@ -97,7 +96,15 @@ function labWire(): Wire {
     const lab = createLab();
     try {
         const shim = kubectlShim(lab, { realKubectl: realKubectl() });
-        createTargetPod(lab.dropTarget);
+        createPodObject({
+            kubeContext: "calico-ad-local",
+            namespace: targetNamespace,
+            name: "centos",
+            labels: { app: "centos", "calico-ad.test/e2e": String(process.pid) },
+            phase: "Running",
+            podIP: lab.dropTarget,
+            createNamespace: true,
+        });
         return {
             target: lab.dropTarget,
             sweepRange: lab.sweepRange,
@@ -117,54 +124,6 @@ function labWire(): Wire {
 }
 
 /** kubectl against the local API server; throws with its stderr when it fails. */
-function mustKubectl(args: string[], input?: string): void {
-    execFileSync("kubectl", ["--context", "calico-ad-local", ...args], {
-        encoding: "utf8",
-        input,
-        stdio: "pipe",
-    });
-}
-
-/** A Running pod object with the lab's dropping target as its IP; nothing runs it. */
-function createTargetPod(podIP: string): void {
-    mustKubectl(
-        ["apply", "-f", "-"],
-        JSON.stringify({
-            apiVersion: "v1",
-            kind: "List",
-            items: [
-                { apiVersion: "v1", kind: "Namespace", metadata: { name: targetNamespace } },
-                {
-                    apiVersion: "v1",
-                    kind: "Pod",
-                    metadata: {
-                        name: "centos",
-                        namespace: targetNamespace,
-                        labels: { app: "centos", "calico-ad.test/e2e": String(process.pid) },
-                    },
-                    // No scheduler serves this name, so the local node (when there is one) never runs the
-                    // pod and the status the test writes stays.
-                    spec: {
-                        schedulerName: unscheduled,
-                        containers: [{ name: "centos", image: "centos:latest" }],
-                    },
-                },
-            ],
-        }),
-    );
-    mustKubectl([
-        "--namespace",
-        targetNamespace,
-        "patch",
-        "pod",
-        "centos",
-        "--subresource=status",
-        "--type=merge",
-        "--patch",
-        JSON.stringify({ status: { phase: "Running", podIP, podIPs: [{ ip: podIP }] } }),
-    ]);
-}
-
 /** The workshop stack with its port-scan threshold and simulation settings replaced. */
 function stackConfig(
     jobEnv: Record<string, unknown>,

@@ -7,17 +7,17 @@
  * CALICO_AD_REQUIRE_ALL_TESTS=1).
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { portScanScript } from "../../components/scanSimulation";
 import {
     createLab,
+    createPodObject,
     kubectlShim,
     labUnavailable,
     realKubectl,
     ScanLab,
     skipReason,
-    unscheduled,
 } from "./lab";
 
 const kubeContext = "calico-ad-local";
@@ -36,42 +36,15 @@ function apiServerUnavailable(): string | undefined {
 
 const skip = skipReason(labUnavailable() ?? apiServerUnavailable());
 
-function kubectl(args: string[], input?: string): string {
-    return execFileSync("kubectl", ["--context", kubeContext, "--namespace", namespace, ...args], {
-        encoding: "utf8",
-        input,
-        stdio: "pipe",
-    });
-}
-
-/** A pod object the API server stores; nothing runs it, so its status is written by hand. */
-function pod(name: string, phase: string, podIP: string) {
-    kubectl(
-        ["apply", "-f", "-"],
-        JSON.stringify({
-            apiVersion: "v1",
-            kind: "Pod",
-            metadata: {
-                name,
-                labels: { app: "centos", "calico-ad.test/simulation": String(process.pid) },
-            },
-            // No scheduler serves this name, so the local node (when there is one) never runs the
-            // pod and the status the test writes stays.
-            spec: {
-                schedulerName: unscheduled,
-                containers: [{ name: "centos", image: "centos:latest" }],
-            },
-        }),
-    );
-    kubectl([
-        "patch",
-        "pod",
+function pod(name: string, phase: "Pending" | "Running", podIP: string) {
+    createPodObject({
+        kubeContext,
+        namespace,
         name,
-        "--subresource=status",
-        "--type=merge",
-        "--patch",
-        JSON.stringify({ status: { phase, podIP, podIPs: [{ ip: podIP }] } }),
-    ]);
+        labels: { app: "centos", "calico-ad.test/simulation": String(process.pid) },
+        phase,
+        podIP,
+    });
 }
 
 describe(

@@ -50,11 +50,60 @@ export function skipReason(reason: string | undefined): string | undefined {
     return reason;
 }
 
+/** What `createPodObject` writes. */
+export interface PodObject {
+    readonly kubeContext: string;
+    readonly namespace: string;
+    readonly name: string;
+    readonly labels: Record<string, string>;
+    readonly phase: "Pending" | "Running";
+    readonly podIP: string;
+    /** Create the namespace too (apply, so an existing one is kept). */
+    readonly createNamespace?: boolean;
+}
+
 /**
- * The scheduler name of pod objects whose status a test writes by hand: no scheduler serves it,
- * so a local node never runs them.
+ * A pod object the API server stores and nothing runs, with the phase and IP the test writes
+ * into its status. Its scheduler name is served by no scheduler, so a local node never runs the
+ * pod and its kubelet never overwrites that status.
  */
-export const unscheduled = "calico-ad-test-unscheduled";
+export function createPodObject(pod: PodObject): void {
+    const kubectl = (args: string[], input?: string) =>
+        execFileSync("kubectl", ["--context", pod.kubeContext, "-n", pod.namespace, ...args], {
+            encoding: "utf8",
+            input,
+            stdio: "pipe",
+        });
+    const objects = [
+        ...(pod.createNamespace
+            ? [{ apiVersion: "v1", kind: "Namespace", metadata: { name: pod.namespace } }]
+            : []),
+        {
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { name: pod.name, namespace: pod.namespace, labels: pod.labels },
+            spec: {
+                schedulerName: "calico-ad-test-unscheduled",
+                containers: [{ name: "centos", image: "centos:latest" }],
+            },
+        },
+    ];
+    kubectl(
+        ["apply", "-f", "-"],
+        JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }),
+    );
+    kubectl([
+        "patch",
+        "pod",
+        pod.name,
+        "--subresource=status",
+        "--type=merge",
+        "--patch",
+        JSON.stringify({
+            status: { phase: pod.phase, podIP: pod.podIP, podIPs: [{ ip: pod.podIP }] },
+        }),
+    ]);
+}
 
 /** Why the lab cannot run here (not root, or no `ip netns`), or undefined when it can. */
 export function labUnavailable(): string | undefined {

@@ -316,8 +316,13 @@ describe("PortScanSimulation (mocks)", () => {
             `${commandType} scan-values-nmap`,
         ]);
         const inputs = recorded.find((r) => r.type === commandType)!.inputs;
-        assert.equal(inputs.create, portScanScript);
-        assert.deepEqual(inputs.interpreter, ["/bin/sh", "-c"]);
+        assert.deepEqual(inputs.interpreter, [
+            "/bin/sh",
+            "-c",
+            portScanScript,
+            "calico-ad-port-scan",
+        ]);
+        assert.equal(inputs.create, "port-scan", "a failed scan's error quotes only this word");
         assert.equal(inputs.delete, undefined, "turning it off runs nothing");
         assert.equal(inputs.update, undefined, "a change re-runs the scan through create");
         assert.deepEqual(inputs.environment, {
@@ -425,7 +430,13 @@ describe("IpSweepSimulation (mocks)", () => {
         await valueOf(component.command.urn);
         const command = recorded.find((r) => r.type === commandType)!;
         assert.equal(command.name, "ip-sweep-nmap");
-        assert.equal(command.inputs.create, ipSweepScript);
+        assert.deepEqual(command.inputs.interpreter, [
+            "/bin/sh",
+            "-c",
+            ipSweepScript,
+            "calico-ad-ip-sweep",
+        ]);
+        assert.equal(command.inputs.create, "ip-sweep");
         assert.equal(command.inputs.delete, undefined);
         assert.deepEqual(command.inputs.environment, {
             SCAN_NAMESPACE: "dev",

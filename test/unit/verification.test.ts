@@ -7,8 +7,10 @@ import { describe, it } from "node:test";
 import { version } from "../../catalog/versions";
 import { verificationReport } from "../../components/alertVerification";
 import {
+    alertLatency,
     connectToProblem,
     parseVerification,
+    settleTimeout,
     VerificationContext,
 } from "../../config/verification";
 import { parseSettings } from "../../config/settings";
@@ -236,11 +238,11 @@ const manifest312Managed: VerificationContext = {
 };
 
 describe("calico-ad:simulation.verify", () => {
-    it("is off unless enabled; defaults: 20 minutes, every 15 s, warn", () => {
+    it("is off unless enabled; defaults: every 15 s, warn, and a timeout settled from the settings", () => {
         assert.equal(parseVerification(undefined, manifest312Managed).settings, undefined);
         assert.equal(parseVerification({ enabled: false }, manifest312Managed).settings, undefined);
         const settings = parseVerification({ enabled: true }, manifest312Managed).settings;
-        assert.equal(settings?.timeoutSeconds, 1200);
+        assert.equal(settings?.timeoutSeconds, undefined);
         assert.equal(settings?.pollSeconds, 15);
         assert.equal(settings?.onNotFound, "warn");
         assert.equal(settings?.connectTo, undefined);
@@ -307,7 +309,7 @@ describe("calico-ad:simulation.verify", () => {
         assert.deepEqual(problems, [
             "calico-ad:simulation.verify.timout: unknown field; did you mean timeout?; allowed: enabled, timeout, pollInterval, onNotFound, connectTo",
             'calico-ad:simulation.verify.enabled: "yes" is not allowed; allowed: true or false',
-            'calico-ad:simulation.verify.timeout: "3h" is not allowed; allowed: a duration from 5s to 2h such as 20m',
+            'calico-ad:simulation.verify.timeout: "3h" is not allowed; allowed: a duration from 5s to 2h such as 45m',
             'calico-ad:simulation.verify.pollInterval: "0s" is not allowed; allowed: a duration from 1s to 5m such as 15s',
             'calico-ad:simulation.verify.onNotFound: "fail" is not allowed; allowed: warn or error',
             `calico-ad:simulation.verify.connectTo: "127.0.0.1; id" is not allowed; allowed: HOST:PORT that answers for the AD pods' Elasticsearch host, e.g. 127.0.0.1:9200 for a port-forward you run yourself; unset port-forwards to the Service behind that host`,
@@ -362,6 +364,120 @@ describe("calico-ad:simulation.verify", () => {
                     { stack: "dev" },
                 ),
             /calico-ad:simulation.verify.onNotFound: "x" is not allowed; allowed: warn or error/,
+        );
+    });
+});
+
+describe("the verification's timeout: the longest wait for the alert with the stack's settings", () => {
+    const env = (values: Record<string, number>) =>
+        Object.entries(values).map(([name, value]) => ({ name, value: String(value) }));
+    const poll = (pollSeconds: number) => ({
+        ...parseVerification({ enabled: true, pollInterval: `${pollSeconds}s` }, manifest312Managed)
+            .settings!,
+    });
+
+    it("sums Felix's flush, the bucket and the AD search interval, or the detector period", () => {
+        const defaults = env({ AD_search_interval_minutes: 30 });
+        assert.equal(
+            alertLatency({ era: "manifest", demo: false, effectiveEnv: defaults }).seconds,
+            2400,
+        );
+        assert.equal(
+            alertLatency({
+                era: "manifest",
+                demo: true,
+                effectiveEnv: env({ AD_search_interval_minutes: 5 }),
+            }).seconds,
+            610,
+        );
+        assert.equal(
+            alertLatency({
+                era: "manifest",
+                demo: false,
+                effectiveEnv: env({ AD_search_interval_minutes: 30, ES_bucket_size_minutes: 10 }),
+            }).seconds,
+            2700,
+        );
+        assert.equal(
+            alertLatency({ era: "globalAlert", demo: false, detectorPeriod: "15m" }).seconds,
+            1200,
+        );
+        assert.equal(
+            alertLatency({ era: "globalAlert", demo: true, detectorPeriod: "5m" }).seconds,
+            310,
+        );
+        assert.equal(
+            alertLatency({ era: "globalAlert", demo: false, detectorPeriod: "1h" }).terms,
+            "Felix flush 300 s + detector period 3600 s",
+        );
+    });
+
+    it("unset, waits that long plus one poll, at most 2h, warning when even 2h is short", () => {
+        const latency = { seconds: 2400, terms: "t" };
+        assert.deepEqual(settleTimeout(poll(15), latency), {
+            settings: { ...poll(15), timeoutSeconds: 2415 },
+        });
+        const long = settleTimeout(poll(15), { seconds: 87000, terms: "Felix flush 300 s + ..." });
+        assert.equal(long.settings.timeoutSeconds, 7200);
+        assert.match(
+            long.warning ?? "",
+            /timeout defaults to its maximum, 2h, but AD may take up to 87000 s/,
+        );
+    });
+
+    it("configured, is kept, with a warning naming the wait when it is shorter", () => {
+        const parsed = parseVerification(
+            { enabled: true, timeout: "20m" },
+            manifest312Managed,
+        ).settings!;
+        const short = settleTimeout(parsed, {
+            seconds: 2400,
+            terms: "Felix flush 300 s + bucket 300 s + AD_search_interval_minutes 1800 s",
+        });
+        assert.equal(short.settings.timeoutSeconds, 1200);
+        assert.equal(
+            short.warning,
+            "calico-ad:simulation.verify.timeout is 1200 s, but AD may take up to 2400 s after the scan to raise the alert with these settings (Felix flush 300 s + bucket 300 s + AD_search_interval_minutes 1800 s); a later alert is reported as not-found: raise the timeout, or unset it to wait 2415 s",
+        );
+        assert.equal(settleTimeout(parsed, { seconds: 1200, terms: "t" }).warning, undefined);
+    });
+
+    it("parseSettings settles it from the release's search interval and demo mode", () => {
+        const base = stackFileConfig("local");
+        const simulation = JSON.stringify({
+            portScan: {
+                enabled: true,
+                namespace: "dev",
+                scannerPod: "netshoot",
+                targetSelector: "app=centos",
+            },
+            verify: { enabled: true },
+        });
+        const jobEnv = (interval: number) =>
+            JSON.stringify({
+                ...JSON.parse(base["calico-ad:jobEnv"]),
+                AD_search_interval_minutes: interval,
+            });
+        const settle = (extra: Record<string, string>) =>
+            parseSettings(
+                { ...base, "calico-ad:simulation": simulation, ...extra },
+                { stack: "dev" },
+            );
+        // The local stack's workshop env searches every 5 minutes: 300 + 300 + 300 + 15.
+        assert.equal(settle({}).verification?.timeoutSeconds, 915);
+        assert.equal(settle({ "calico-ad:jobEnv": jobEnv(30) }).verification?.timeoutSeconds, 2415);
+        assert.equal(settle({ "calico-ad:demo": "true" }).verification?.timeoutSeconds, 625);
+        const short = settle({
+            "calico-ad:simulation": JSON.stringify({
+                ...JSON.parse(simulation),
+                verify: { enabled: true, timeout: "5m" },
+            }),
+        });
+        assert.ok(
+            short.warnings.some((w) =>
+                w.startsWith("calico-ad:simulation.verify.timeout is 300 s"),
+            ),
+            short.warnings.join("\n"),
         );
     });
 });
