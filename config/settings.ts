@@ -191,13 +191,12 @@ export function clusterReleaseToRead(
     raw: Readonly<Record<string, string>>,
     kubeContexts?: KubeContexts,
 ): { readonly kubeContext?: string } | false {
-    const reader = new ConfigReader(raw, []);
-    const valid = (name: ScalarKeyName) => scalarSchemas[name].safeParse(raw[configKey(name)]);
-    const kubeContext = valid("kubeContext");
+    const parsed = (name: ScalarKeyName) => scalarSchemas[name].safeParse(raw[configKey(name)]);
+    const kubeContext = parsed("kubeContext");
     if (
-        reader.isSet("calicoVersion") ||
-        reader.isSet("renderDirectory") ||
-        valid("product").data !== "enterprise" ||
+        parsed("calicoVersion").data !== undefined ||
+        parsed("renderDirectory").data !== undefined ||
+        parsed("product").data !== "enterprise" ||
         !kubeContext.success
     ) {
         return false;
@@ -448,16 +447,18 @@ function knowRelease(
     clusterType: ClusterType | undefined,
     problems: string[],
 ): ReleaseKnowledge {
-    const configured = typeof configuredOrRead === "string";
-    const read = !configured && "version" in configuredOrRead ? configuredOrRead : undefined;
-    if (!configured && !read && "problem" in configuredOrRead) {
-        problems.push(`${configKey("calicoVersion")}: ${configuredOrRead.problem}`);
+    const fromCluster = typeof configuredOrRead === "string" ? undefined : configuredOrRead;
+    if (fromCluster && "problem" in fromCluster) {
+        problems.push(`${configKey("calicoVersion")}: ${fromCluster.problem}`);
     }
-    const versionText = configured ? configuredOrRead : read?.reported;
+    const read = fromCluster && "version" in fromCluster ? fromCluster : undefined;
+    const versionText = fromCluster ? read?.reported : (configuredOrRead as string);
+    // Messages about a read release name where it came from, not the unset key.
     const key = read
         ? `the release read from ${read.source} (${configKey("calicoVersion")} is not set)`
         : configKey("calicoVersion");
-    const version = configured ? parseVersion(configuredOrRead) : read?.version;
+    const version =
+        read?.version ?? (versionText === undefined ? undefined : parseVersion(versionText));
     if (versionText !== undefined && !version) {
         problems.push(
             `${key}: ${quote(versionText)} is not a release version; allowed: MAJOR.MINOR.PATCH such as 3.12.0 (digits without leading zeros; the image tag is derived from it)`,
