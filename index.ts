@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { readClusterRelease } from "./cluster/clusterRelease";
 import { KubectlReader } from "./cluster/kubectl";
 import { adoptionWarning, checkCluster } from "./cluster/preflight";
 import { AlertVerification } from "./components/alertVerification";
@@ -9,18 +10,24 @@ import { IpSweepSimulation, PortScanSimulation } from "./components/scanSimulati
 import { readKubeContexts } from "./common/kubeconfig";
 import { stackOwner } from "./common/ownership";
 import { removalOfDeployedAd } from "./config/removal";
-import { parseSettings, readStackConfig } from "./config/settings";
+import { clusterReleaseToRead, parseSettings, readStackConfig } from "./config/settings";
 import { requireClusterName, summarize } from "./config/summary";
 
 export = async () => {
     const config = readStackConfig();
-    const removal = await removalOfDeployedAd(config);
+    const kubeContexts = readKubeContexts();
+    const releaseReader = clusterReleaseToRead(config, kubeContexts);
+    const reportedRelease = releaseReader
+        ? await readClusterRelease(new KubectlReader(releaseReader.kubeContext))
+        : undefined;
+    const removal = await removalOfDeployedAd(config, reportedRelease);
     if (removal) {
         return removal;
     }
     const settings = parseSettings(config, {
-        kubeContexts: readKubeContexts(),
+        kubeContexts,
         stack: pulumi.getStack(),
+        reportedRelease,
     });
     settings.warnings.forEach((warning) => pulumi.log.warn(warning));
 

@@ -54,9 +54,10 @@ const scalarKeyTable = [
     {
         name: "calicoVersion",
         type: "string",
+        default: "",
         scope: "all",
         description:
-            "Calico Enterprise or Calico Cloud release of the cluster, MAJOR.MINOR.PATCH (e.g. 3.12.0); picks manifest or GlobalAlert era",
+            "Calico Enterprise or Calico Cloud release of the cluster, MAJOR.MINOR.PATCH (e.g. 3.12.0); picks manifest or GlobalAlert era. Empty uses the Calico Enterprise release the cluster reports (spec.cnxVersion of ClusterInformation default); when set, preflight fails if the cluster reports another. Required for Calico Cloud and with renderDirectory",
     },
     {
         name: "clusterType",

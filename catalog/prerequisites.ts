@@ -69,6 +69,12 @@ export const prerequisites = {
         howCreated:
             "served by the Calico API server (`kubectl get apiservice v3.projectcalico.org`)",
     },
+    clusterInformation: {
+        resource: "clusterinformations.projectcalico.org",
+        name: "default",
+        howCreated:
+            "written by calico/node when Calico starts (`kubectl get clusterinformation default -o yaml`)",
+    },
     intrusionDetectionController: {
         resource: "deployments",
         namespace: ids,

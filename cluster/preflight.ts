@@ -1,6 +1,7 @@
 /**
  * Checks, before anything is created or changed, that the cluster has what Anomaly Detection
- * needs, and settles the cluster name (configured, or read from the cluster).
+ * needs, settles the cluster name (configured, or read from the cluster), and checks that a
+ * configured release is the one the cluster runs.
  */
 import { intrusionDetectionController, manifestConstants } from "../catalog/eras";
 import { globalAlertName } from "../catalog/lookup";
@@ -13,6 +14,7 @@ import { Settings } from "../config/settings";
 import { clusterNameProblem } from "../config/values";
 import { DemoSettings } from "../config/demo";
 import { VerificationSettings, verifyKey } from "../config/verification";
+import { readClusterRelease, releaseMismatch } from "./clusterRelease";
 
 /** Read-only access to the cluster. */
 export interface ClusterReader {
@@ -106,8 +108,8 @@ export function clusterNameFromController(deployment: unknown): string | undefin
 
 /**
  * Runs every check and returns the cluster name to deploy with. Throws a PreflightError naming
- * each missing object and how it is normally created, or the configured and actual names when
- * they disagree.
+ * each missing object and how it is normally created, and the configured and actual names or
+ * releases when they disagree.
  */
 export async function preflight(
     settings: Settings,
@@ -153,6 +155,13 @@ export async function preflight(
         problems.push(
             `${configKey("clusterName")} is ${quote(settings.clusterName)} but the cluster calls itself ${quote(clusterName)} (${source}); fix the config or unset it to use the cluster's name`,
         );
+    }
+    if (settings.product === "enterprise" && settings.calicoVersionReadFrom === undefined) {
+        // Calico Cloud clusters report their Enterprise build, not the Cloud release.
+        const mismatch = releaseMismatch(settings.calicoVersion, await readClusterRelease(cluster));
+        if (mismatch) {
+            problems.unshift(mismatch);
+        }
     }
     if (settings.era === "manifest" && settings.clusterName === undefined) {
         if (clusterName === undefined) {

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { configKey, scalarKey } from "../catalog/configKeys";
 import { eraSpans, products } from "../catalog/eras";
 import { inRange, parseVersion, Product, releaseName } from "../catalog/versions";
+import { ReportedRelease } from "./settings";
 
 /** The release and why AD is gone, when the config names a release without AD. */
 export interface RemovedRelease {
@@ -15,9 +16,17 @@ export interface RemovedRelease {
     readonly reason: string;
 }
 
-export function removedRelease(raw: Readonly<Record<string, string>>): RemovedRelease | undefined {
+/** @param reported what the cluster reports, used when calicoVersion is unset */
+export function removedRelease(
+    raw: Readonly<Record<string, string>>,
+    reported?: ReportedRelease,
+): RemovedRelease | undefined {
     const product = (raw[configKey("product")] || scalarKey("product").default) as Product;
-    const version = parseVersion(raw[configKey("calicoVersion")] ?? "");
+    const configured = raw[configKey("calicoVersion")] ?? "";
+    const version =
+        configured === "" && reported && "version" in reported
+            ? reported.version
+            : parseVersion(configured);
     if (!products.includes(product) || !version) {
         return undefined;
     }
@@ -49,8 +58,9 @@ export interface RemovalOutputs {
  */
 export async function removalOfDeployedAd(
     raw: Readonly<Record<string, string>>,
+    reported?: ReportedRelease,
 ): Promise<RemovalOutputs | undefined> {
-    const removed = removedRelease(raw);
+    const removed = removedRelease(raw, reported);
     if (!removed) {
         return undefined;
     }

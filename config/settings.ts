@@ -90,6 +90,8 @@ export interface EffectiveEnvSetting extends EnvSetting {
 interface CommonSettings {
     readonly product: Product;
     readonly calicoVersion: CalicoVersion;
+    /** Where calicoVersion was read when the config leaves it unset; undefined: stack config. */
+    readonly calicoVersionReadFrom?: string;
     readonly clusterType: ClusterType;
     /** Set in config; undefined means read it from the cluster. */
     readonly clusterName?: string;
@@ -161,11 +163,53 @@ export function readStackConfig(): Record<string, string> {
     return pulumi.runtime.allConfig();
 }
 
-/** What parseSettings knows beyond stack config: the kubeconfig and the stack name. */
+/**
+ * The Calico Enterprise release the cluster reports (cluster/clusterRelease.ts), or why it
+ * reports none (a phrase that follows "the cluster does not report its release: ").
+ */
+export type ReportedRelease =
+    | {
+          readonly version: CalicoVersion;
+          /** The value as the cluster holds it, e.g. v3.17.0. */
+          readonly reported: string;
+          /** The field and object it was read from. */
+          readonly source: string;
+      }
+    | { readonly unknown: string };
+
+/** What parseSettings knows beyond stack config: the kubeconfig, the stack name, the cluster. */
 export interface SettingsEnvironment {
     readonly kubeContexts?: KubeContexts;
     /** The Pulumi stack, for the production rule. */
     readonly stack?: string;
+    /** What the cluster reports, read when `clusterReleaseToRead` asked for it. */
+    readonly reportedRelease?: ReportedRelease;
+}
+
+/**
+ * Whether the cluster's release must be read before the settings can be settled: only when
+ * calicoVersion is unset, the product is Calico Enterprise, the stack deploys (no
+ * renderDirectory) and the kube context is usable. Returns the context to read with (undefined:
+ * the current one), or false. Bad values are not reported here; parseSettings reports them.
+ */
+export function clusterReleaseToRead(
+    raw: Readonly<Record<string, string>>,
+    kubeContexts?: KubeContexts,
+): { readonly kubeContext?: string } | false {
+    const parsed = (name: ScalarKeyName) => scalarSchemas[name].safeParse(raw[configKey(name)]);
+    const kubeContext = parsed("kubeContext");
+    if (
+        parsed("calicoVersion").data !== undefined ||
+        parsed("renderDirectory").data !== undefined ||
+        parsed("product").data !== "enterprise" ||
+        !kubeContext.success
+    ) {
+        return false;
+    }
+    const context = kubeContext.data as string | undefined;
+    return context === undefined || kubeContextMissing(context, kubeContexts) === undefined
+        ? { kubeContext: context }
+        : false;
 }
 
 /** A stack, context or cluster name pattern: printable, no longer than a Kubernetes name. */
@@ -183,6 +227,8 @@ type ReleaseKnowledge =
           readonly clusterType: ClusterType;
           readonly era: Era;
           readonly name: string;
+          /** Set when the version was read from the cluster. */
+          readonly readFrom?: string;
       }
     | { readonly known: false; readonly era?: Era; readonly name?: string; readonly why: string };
 
@@ -222,7 +268,12 @@ export function parseSettings(
         }
     }
 
-    const release = knowRelease(product, versionText, clusterType, problems);
+    const release = knowRelease(
+        product,
+        versionText ?? versionFromCluster(product, renderDirectory, environment.reportedRelease),
+        clusterType,
+        problems,
+    );
     if (!release.known) {
         notChecked.push(
             `whether each key applies to the release, and the values that depend on it (jobs, detectors, thresholds, simulations against them), because ${release.why}`,
@@ -321,6 +372,7 @@ export function parseSettings(
         ...common,
         product: release.product,
         calicoVersion: release.version,
+        calicoVersionReadFrom: release.readFrom,
         clusterType: release.clusterType,
         ...era,
     } as Settings;
@@ -361,15 +413,60 @@ export function kubeContextMissing(
     return `${quote(context)} is not a context of ${contexts.files.join(", ")}${suggestion ? `; did you mean ${quote(suggestion)}?` : ""}; contexts there: ${listed || "none"}${contexts.names.length > 20 ? `, and ${contexts.names.length - 20} more` : ""}`;
 }
 
+/** The version as the cluster reports it, when the config leaves it unset. */
+type VersionFromCluster =
+    | { readonly version: CalicoVersion; readonly reported: string; readonly source: string }
+    | { readonly problem: string };
+
+/** The cluster's release for a stack that leaves calicoVersion unset, or why there is none. */
+function versionFromCluster(
+    product: Product | undefined,
+    renderDirectory: string | undefined,
+    reported: ReportedRelease | undefined,
+): VersionFromCluster {
+    const howToSet = `set it with \`pulumi config set ${configKey("calicoVersion")} <MAJOR.MINOR.PATCH>\``;
+    if (renderDirectory !== undefined) {
+        return {
+            problem: `required with ${configKey("renderDirectory")}, because a rendered manifest cannot read the release from a cluster; ${howToSet}`,
+        };
+    }
+    if (product === "cloud") {
+        return {
+            problem: `required for Calico Cloud, because its clusters report the Calico Enterprise build they run (ClusterInformation spec.cnxVersion), not the Calico Cloud release; ${howToSet}`,
+        };
+    }
+    if (reported === undefined) {
+        return {
+            problem: `required unless the cluster reports its release, which was not read (see the other problems); ${howToSet}`,
+        };
+    }
+    if ("unknown" in reported) {
+        return {
+            problem: `not set, and the cluster does not report its Calico Enterprise release: ${reported.unknown}; ${howToSet}`,
+        };
+    }
+    return reported;
+}
+
 /** Settles product, version and cluster type, recording a problem for each bad one. */
 function knowRelease(
     product: Product | undefined,
-    versionText: string | undefined,
+    configuredOrRead: string | VersionFromCluster,
     clusterType: ClusterType | undefined,
     problems: string[],
 ): ReleaseKnowledge {
-    const key = configKey("calicoVersion");
-    const version = versionText === undefined ? undefined : parseVersion(versionText);
+    const fromCluster = typeof configuredOrRead === "string" ? undefined : configuredOrRead;
+    if (fromCluster && "problem" in fromCluster) {
+        problems.push(`${configKey("calicoVersion")}: ${fromCluster.problem}`);
+    }
+    const read = fromCluster && "version" in fromCluster ? fromCluster : undefined;
+    const versionText = fromCluster ? read?.reported : (configuredOrRead as string);
+    // Messages about a read release name where it came from, not the unset key.
+    const key = read
+        ? `the release read from ${read.source} (${configKey("calicoVersion")} is not set)`
+        : configKey("calicoVersion");
+    const version =
+        read?.version ?? (versionText === undefined ? undefined : parseVersion(versionText));
     if (versionText !== undefined && !version) {
         problems.push(
             `${key}: ${quote(versionText)} is not a release version; allowed: MAJOR.MINOR.PATCH such as 3.12.0 (digits without leading zeros; the image tag is derived from it)`,
@@ -409,7 +506,7 @@ function knowRelease(
         );
         return { known: false, era, name, why: `the detectors of ${name} are unknown` };
     }
-    return { known: true, product, version, clusterType, era, name };
+    return { known: true, product, version, clusterType, era, name, readFrom: read?.source };
 }
 
 type Common = {

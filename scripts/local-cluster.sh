@@ -4,7 +4,8 @@
 # projectcalico.org/v3 NetworkPolicy, Tier and GlobalNetworkPolicy from the real
 # Calico Open Source CRDs ($CALICO_AD_CALICO_CRDS_ARCHIVE in $CALICO_AD_VENDOR_DIR,
 # sha256-checked), with the Calico Enterprise stand-in fixtures of
-# test/fixtures/cluster/ applied (GlobalAlert and FelixConfiguration CRDs, namespaces, secrets, IDS).
+# test/fixtures/cluster/ applied (GlobalAlert, FelixConfiguration and ClusterInformation CRDs,
+# namespaces, secrets, IDS).
 #
 #   scripts/local-cluster.sh start     start etcd + kube-apiserver (idempotent), wait
 #                                      for /readyz, write the kubeconfig, apply fixtures
@@ -215,7 +216,8 @@ apply_fixtures() {
   kc apply --server-side --force-conflicts "${crds[@]}"
   kc wait --for condition=established --timeout=60s crd \
     networkpolicies.projectcalico.org tiers.projectcalico.org globalnetworkpolicies.projectcalico.org \
-    globalalerts.projectcalico.org felixconfigurations.projectcalico.org
+    globalalerts.projectcalico.org felixconfigurations.projectcalico.org \
+    clusterinformations.projectcalico.org
   kc apply "${rest[@]}"
   log "fixtures applied in $(elapsed "$t0")s"
 }
