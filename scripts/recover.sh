@@ -69,7 +69,7 @@ else
       stale)
         say "removing stale lock $file: $reason"
         rm -f -- "$file" "$file.attrs"
-        lock_time="$locked_at"
+        if [[ -z "$lock_time" ]] || ((locked_at < lock_time)); then lock_time="$locked_at"; fi
         ;;
       *) fail "the stack is locked and the lock is not stale ($file): $reason" ;;
     esac
@@ -133,8 +133,9 @@ if [[ -n "$orphans" ]]; then
     target=()
     [[ "$context" == - ]] || target+=(--context "$context")
     [[ "$kubeconfig" == - ]] || target+=(--kubeconfig "$kubeconfig")
-    [[ "$namespace" == - ]] || target+=(--namespace "$namespace")
-    say "deleting $resource $name (namespace $namespace): owned by $qualified but not in its state"
+    where=""
+    [[ "$namespace" == - ]] || { target+=(--namespace "$namespace"); where=" in namespace $namespace"; }
+    say "deleting $resource $name$where: owned by $qualified but not in its state"
     kubectl "${target[@]}" delete "$resource" "$name" --ignore-not-found
   done <<<"$orphans"
 else
