@@ -258,7 +258,7 @@ describe(
             await stack?.remove();
         });
 
-        it("a GlobalAlert carrying the stack's owner annotation but not in its state is deleted; the stack's own objects stay", async () => {
+        it("a GlobalAlert carrying the stack's owner annotation but not in its state (STAND-IN: made with kubectl, not by a killed run) is deleted; the stack's own objects stay", async () => {
             // STAND-IN for an object a killed run made before the stack's config changed so that
             // the next `up` no longer declares it: created here with the stack's annotation.
             const owner = `organization/calico-ad/${stack.stack.name}`;
