@@ -29,3 +29,10 @@ export function ownerOf(object: unknown): string | undefined {
     const owner = annotations?.[ownerAnnotation];
     return typeof owner === "string" ? owner : undefined;
 }
+
+/** The resource types (as kubectl names them) of every object a stack can own. */
+export const ownedResourceTypes = [
+    "deployments.apps",
+    "networkpolicies.projectcalico.org",
+    "globalalerts.projectcalico.org",
+] as const;

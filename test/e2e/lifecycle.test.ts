@@ -2,11 +2,14 @@
  * A stack's life in a cluster, with the real engine against the local API server: adopting the
  * workshop's hand-applied objects, drift on a setting the stack leaves at its default, losing the
  * state and adopting again, and a second stack refused because another one owns the objects.
- * The hand-applied manifest is a stand-in for the workshop's (test/fixtures/workshop/). The local
- * API server has no kubelet or controllers, so "the pod restarts" is observed as what restarts
- * it: a changed pod template (`spec.template`; the generation is no measure, because annotation
- * changes bump it too). Needs scripts/toolchain.sh and a running
- * scripts/local-cluster.sh; skips with the reason otherwise.
+ * The hand-applied manifest is a stand-in for the workshop's (test/fixtures/workshop/), and its
+ * image is the local node's STAND-IN AD jobs image. "The pod restarts only when settings differ"
+ * is observed twice: as a changed pod template (`spec.template`; the generation is no measure,
+ * because annotation changes bump it too), and on the local node as the real pods and
+ * ReplicaSets the controller-manager and kubelet run (no rollout is awaited: a new pod existing
+ * is the restart). Needs scripts/toolchain.sh and a running scripts/local-cluster.sh; skips with
+ * the reason otherwise; the pod checks need the node, and fail naming why under
+ * CALICO_AD_REQUIRE_ALL_TESTS=1 when it is missing.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -23,11 +26,13 @@ import {
     getObject,
     kubeContext,
     kubectl,
+    missingNode,
     missingPrerequisite,
     TestStack,
 } from "./harness";
 
 const skip = missingPrerequisite();
+const noNode = skip ?? missingNode();
 const ids = "tigera-intrusion-detection";
 const workshopManifest = path.join(
     repoRoot,
@@ -62,6 +67,68 @@ function deploymentMeta(): {
     };
 }
 
+interface AdPods {
+    /** UIDs of the AD pods not being deleted, each with its port-scan threshold. */
+    readonly pods: Record<string, string | undefined>;
+    /** UIDs of the Deployment's ReplicaSets. */
+    readonly replicaSets: readonly string[];
+}
+
+/**
+ * The AD Deployment's pods and ReplicaSets once the controller has acted on its latest spec and
+ * one pod of the current template exists (old pods may still be terminating).
+ */
+async function settledPods(): Promise<AdPods> {
+    for (let attempt = 0; attempt < 240; attempt++) {
+        const deployment = getObject("deployment", "ad-jobs-deployment", ids) as {
+            metadata: { generation: number };
+            status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number };
+        };
+        const list = (resource: string) => {
+            const result = kubectl([
+                "-n",
+                ids,
+                "get",
+                resource,
+                "-l",
+                "app=anomaly-detection",
+                "-o",
+                "json",
+            ]);
+            assert.equal(result.status, 0, result.stderr);
+            return (JSON.parse(result.stdout) as { items: unknown[] }).items as {
+                metadata: { uid: string; deletionTimestamp?: string };
+                spec: { containers: { env?: { name: string; value?: string }[] }[] };
+            }[];
+        };
+        const status = deployment.status;
+        if (
+            status?.observedGeneration === deployment.metadata.generation &&
+            status.replicas === 1 &&
+            status.updatedReplicas === 1
+        ) {
+            const pods = list("pods").filter((pod) => !pod.metadata.deletionTimestamp);
+            if (pods.length === 1) {
+                return {
+                    pods: Object.fromEntries(
+                        pods.map((pod) => [
+                            pod.metadata.uid,
+                            pod.spec.containers[0].env?.find(
+                                (e) => e.name === "AD_port_scan_threshold",
+                            )?.value,
+                        ]),
+                    ),
+                    replicaSets: list("replicasets")
+                        .map((rs) => rs.metadata.uid)
+                        .sort(),
+                };
+            }
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    throw new Error("the AD Deployment's rollout did not settle within 120 s");
+}
+
 function must(result: { status: number; stdout: string; stderr: string }): void {
     assert.equal(result.status, 0, result.stderr);
 }
@@ -83,6 +150,8 @@ describe(
         let stack: TestStack;
         let second: TestStack | undefined;
         let before_: ReturnType<typeof deploymentMeta>;
+        let handAppliedPods: AdPods | undefined;
+        let unownedPods: AdPods | undefined;
         let stateLost = false;
 
         before(async () => {
@@ -98,6 +167,9 @@ describe(
                 ]),
             );
             before_ = deploymentMeta();
+            if (!noNode) {
+                handAppliedPods = await settledPods();
+            }
             stack = await TestStack.create("adopt", setsNothing);
         });
         after(async () => {
@@ -162,6 +234,25 @@ describe(
             const refresh = await stack.stack.preview({ refresh: true, expectNoChanges: true });
             assert.equal(refresh.changeSummary.update ?? 0, 0);
         });
+
+        it(
+            "on the local node, the adopted Deployment replaces the hand-applied pod with one of the stack's value",
+            { skip: noNode },
+            async () => {
+                const adopted = await settledPods();
+                assert.deepEqual(Object.values(adopted.pods), ["500"], JSON.stringify(adopted));
+                for (const uid of Object.keys(adopted.pods)) {
+                    assert.ok(
+                        !(uid in handAppliedPods!.pods),
+                        "a new pod, not the hand-applied one",
+                    );
+                }
+                assert.ok(
+                    adopted.replicaSets.some((uid) => !handAppliedPods!.replicaSets.includes(uid)),
+                    "a new ReplicaSet for the new pod template",
+                );
+            },
+        );
 
         it("shows a hand edit of a defaulted setting in the refreshed preview, naming the env var", async () => {
             must(
@@ -248,6 +339,9 @@ describe(
             await stack.stack.workspace.removeStack(stack.stack.name, { force: true });
             stateLost = true;
             const unowned = deploymentMeta();
+            if (!noNode) {
+                unownedPods = await settledPods();
+            }
             second = await TestStack.create("readopt", setsNothing);
             await second.stack.up();
             const adopted = deploymentMeta();
@@ -262,6 +356,16 @@ describe(
                 `organization/calico-ad/${second.stack.name}`,
             );
         });
+
+        it(
+            "on the local node, adopting objects whose settings equal the stack's keeps the same pod and ReplicaSets",
+            { skip: noNode },
+            async () => {
+                const readopted = await settledPods();
+                assert.deepEqual(readopted, unownedPods, "same pod UID, no new ReplicaSet");
+                assert.deepEqual(Object.values(readopted.pods), ["500"]);
+            },
+        );
 
         it("refuses a second stack whose objects another stack manages, naming that stack", async () => {
             const intruder = await TestStack.create("intruder", setsNothing);
