@@ -16,10 +16,10 @@ import { requireClusterName, summarize } from "./config/summary";
 export = async () => {
     const config = readStackConfig();
     const kubeContexts = readKubeContexts();
-    const releaseReader = clusterReleaseToRead(config, kubeContexts);
-    const reportedRelease = releaseReader
-        ? await readClusterRelease(new KubectlReader(releaseReader.kubeContext))
-        : undefined;
+    const releaseRead = clusterReleaseToRead(config, kubeContexts);
+    // The context is calico-ad:kubeContext, as in settings: preflight reuses this reader.
+    const cluster = releaseRead && new KubectlReader(releaseRead.kubeContext);
+    const reportedRelease = cluster ? await readClusterRelease(cluster) : undefined;
     const removal = await removalOfDeployedAd(config, reportedRelease);
     if (removal) {
         return removal;
@@ -34,7 +34,7 @@ export = async () => {
     const owner = stackOwner(pulumi.getOrganization(), pulumi.getProject(), pulumi.getStack());
     const { clusterName, adopted, verificationClusterName } = await checkCluster(
         settings,
-        new KubectlReader(settings.kubeContext),
+        cluster || new KubectlReader(settings.kubeContext),
         owner,
     );
     const adoption = adoptionWarning(adopted);

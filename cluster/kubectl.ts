@@ -11,7 +11,8 @@ interface KubectlResult {
     readonly stderr: string;
 }
 
-const missingResourceType =
+/** kubectl's stderr when the cluster has no such resource type (so no such object). */
+export const missingResourceType =
     /doesn't have a resource type|the server could not find the requested resource/;
 
 /** How long the first request may take before the cluster counts as unreachable. */

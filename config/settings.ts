@@ -415,8 +415,7 @@ export function kubeContextMissing(
 
 /** The version as the cluster reports it, when the config leaves it unset. */
 type VersionFromCluster =
-    | { readonly version: CalicoVersion; readonly reported: string; readonly source: string }
-    | { readonly problem: string };
+    Extract<ReportedRelease, { version: CalicoVersion }> | { readonly problem: string };
 
 /** The cluster's release for a stack that leaves calicoVersion unset, or why there is none. */
 function versionFromCluster(

@@ -15,6 +15,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { missingResourceType } from "../cluster/kubectl";
 import { ownedResourceTypes } from "../common/ownership";
 import { UserError } from "../common/userError";
 import {
@@ -203,12 +204,8 @@ async function main(): Promise<void> {
                         ];
                     } catch (error) {
                         const stderr = String((error as { stderr?: unknown }).stderr ?? error);
-                        if (
-                            /doesn't have a resource type|could not find the requested resource/.test(
-                                stderr,
-                            )
-                        ) {
-                            return []; // this cluster has no such type, so no such object
+                        if (missingResourceType.test(stderr)) {
+                            return [];
                         }
                         throw new UserError(`kubectl get ${resource}: ${stderr.trim()}`);
                     }
