@@ -1,7 +1,7 @@
 /**
  * Every stack config key of the project, with its type, default, allowed range and the era it
- * applies to: the one source for `parseSettings`, the `Pulumi.yaml` declarations and the README
- * reference (`npm run docs` writes both; a unit test checks they are fresh).
+ * applies to: the one source for `parseSettings`, the `Pulumi.yaml` declarations and the reference in
+ * docs/configuration.md (`npm run docs` writes both; a unit test checks they are fresh).
  */
 import { defaultProductionPatterns } from "../common/production";
 import { demoDetectorPeriod, demoSearchIntervalMinutes, felixFlushIntervals } from "./demo";

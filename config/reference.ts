@@ -1,5 +1,5 @@
 /**
- * The README's config reference and the `config:` declarations of `Pulumi.yaml`, generated from
+ * The config reference of docs/configuration.md and the `config:` declarations of `Pulumi.yaml`, generated from
  * the catalog's key list so neither can drift. `npm run docs` rewrites both; unit tests fail when
  * either is stale.
  */
@@ -63,14 +63,17 @@ export function configReference(): string {
     return lines.join("\n");
 }
 
-/** The README with its reference section replaced by the generated one. */
-export function withReference(readme: string): string {
-    const start = readme.indexOf(referenceStart);
-    const end = readme.indexOf(referenceEnd);
+/** The page that holds the generated config reference. */
+export const referencePage = "docs/configuration.md";
+
+/** The reference page with its generated section replaced by a fresh one. */
+export function withReference(page: string): string {
+    const start = page.indexOf(referenceStart);
+    const end = page.indexOf(referenceEnd);
     if (start < 0 || end < start) {
-        throw new Error(`README.md lacks the markers ${referenceStart} ... ${referenceEnd}`);
+        throw new Error(`${referencePage} lacks the markers ${referenceStart} ... ${referenceEnd}`);
     }
-    return `${readme.slice(0, start + referenceStart.length)}\n\n${configReference()}\n\n${readme.slice(end)}`;
+    return `${page.slice(0, start + referenceStart.length)}\n\n${configReference()}\n\n${page.slice(end)}`;
 }
 
 /** `Pulumi.yaml` with its trailing `config:` section replaced by the scalar keys' declarations. */
@@ -101,6 +104,6 @@ if (require.main === module) {
         );
         console.log(`updated the generated part of ${file}`);
     };
-    rewrite("README.md", withReference);
+    rewrite(referencePage, withReference);
     rewrite("Pulumi.yaml", withDeclarations);
 }

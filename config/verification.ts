@@ -174,7 +174,7 @@ export interface AlertLatency {
 }
 
 /**
- * The worst case of each interval between the scan and the alert, summed (README "When to expect
+ * The worst case of each interval between the scan and the alert, summed (docs/simulations.md "When to expect
  * the alert"): Felix's flow-log flush (its default unless demo mode lowers it), then in the
  * manifest era the scan's bucket closing and the next AD search, in the GlobalAlert era the next
  * detector run.

@@ -34,24 +34,27 @@ export function exampleComment(): string {
     return renderMarkdown([preview]);
 }
 
-/** The README with its example block replaced by a freshly rendered one. */
-export function withExample(readme: string): string {
-    const start = readme.indexOf(exampleStart);
-    const end = readme.indexOf(exampleEnd);
+/** The page that shows the example comment. */
+export const examplePage = "docs/workflows.md";
+
+/** The example page with its example block replaced by a freshly rendered one. */
+export function withExample(page: string): string {
+    const start = page.indexOf(exampleStart);
+    const end = page.indexOf(exampleEnd);
     if (start < 0 || end < start) {
-        throw new Error(`README.md lacks the markers ${exampleStart} ... ${exampleEnd}`);
+        throw new Error(`${examplePage} lacks the markers ${exampleStart} ... ${exampleEnd}`);
     }
-    // Quoted, so that GitHub renders it inside the README as it renders the comment.
+    // Quoted, so that GitHub renders it inside the page as it renders the comment.
     const quoted = exampleComment()
         .trimEnd()
         .split("\n")
         .map((line) => (line === "" ? ">" : `> ${line}`))
         .join("\n");
-    return `${readme.slice(0, start + exampleStart.length)}\n\n${quoted}\n\n${readme.slice(end)}`;
+    return `${page.slice(0, start + exampleStart.length)}\n\n${quoted}\n\n${page.slice(end)}`;
 }
 
 if (require.main === module) {
-    const readmePath = path.join(repoRoot, "README.md");
-    fs.writeFileSync(readmePath, withExample(fs.readFileSync(readmePath, "utf8")));
-    console.log(`updated the example comment in ${readmePath} from ${exampleFixture}`);
+    const pagePath = path.join(repoRoot, examplePage);
+    fs.writeFileSync(pagePath, withExample(fs.readFileSync(pagePath, "utf8")));
+    console.log(`updated the example comment in ${examplePage} from ${exampleFixture}`);
 }

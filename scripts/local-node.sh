@@ -6,7 +6,7 @@
 # host-local plugins, the kubelet, kube-controller-manager and kube-scheduler (built by
 # scripts/toolchain.sh), and the stand-in images of scripts/node-images.sh. Every setting that
 # this kind of machine needs (cgroup v1, no systemd, no lowering of oom_score_adj, no dummy links)
-# is explained in the README's "Local node".
+# is explained in docs/local-cluster.md, "Local node".
 #
 # Everything is per cluster, so the demo's, the tests' and other developers' clusters can run
 # side by side: state, sockets and logs under $DIR; the node's index N selects its bridge device

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import * as yaml from "js-yaml";
 import { scalarKeys, projectName } from "../../catalog/configKeys";
-import { withDeclarations, withReference } from "../../config/reference";
+import { referencePage, withDeclarations, withReference } from "../../config/reference";
 import { repoRoot } from "../helpers";
 
 describe("Pulumi.yaml config schema", () => {
@@ -33,9 +33,9 @@ describe("Pulumi.yaml config schema", () => {
     });
 });
 
-describe("README config reference", () => {
+describe("the config reference page", () => {
     it("is the one generated from the catalog (run `npm run docs` after changing it)", () => {
-        const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
-        assert.equal(readme, withReference(readme));
+        const page = fs.readFileSync(path.join(repoRoot, referencePage), "utf8");
+        assert.equal(page, withReference(page));
     });
 });

@@ -13,7 +13,7 @@ import {
 import { manifestProfile } from "../../catalog/lookup";
 import { version } from "../../catalog/versions";
 import { buildAdJobsManifests } from "../../components/adJobsDeployment";
-import { exampleComment, withExample } from "../../preview/example";
+import { exampleComment, examplePage, withExample } from "../../preview/example";
 import { describeChange, renderMarkdown } from "../../preview/markdown";
 import { formatPropertyPath, parsePropertyPath, valueAtPath } from "../../preview/propertyPath";
 import { summarizePreview } from "../../preview/summary";
@@ -561,10 +561,10 @@ describe("a recorded preview with a mandatory violation (real engine, policy pac
     });
 });
 
-describe("the README's example comment", () => {
+describe("the workflows page's example comment", () => {
     it("is the recorded preview rendered by the current code (run `npm run docs` after changing it)", () => {
-        const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
-        assert.equal(readme, withExample(readme));
-        assert.ok(readme.includes(`> ${exampleComment().split("\n")[0]}`));
+        const page = fs.readFileSync(path.join(repoRoot, examplePage), "utf8");
+        assert.equal(page, withExample(page));
+        assert.ok(page.includes(`> ${exampleComment().split("\n")[0]}`));
     });
 });
