@@ -66,7 +66,11 @@ KUBECTL_BUILD="$(calico_ad_build_kubectl)"
 # On a terminal, the progress line (see progress_ticker) is cleared before a log line.
 if [ -t 1 ]; then CLEAR_LINE=$'\r\033[K'; else CLEAR_LINE=""; fi
 log() { printf '%s[toolchain %s] %s\n' "$CLEAR_LINE" "$(date +%H:%M:%S)" "$*"; }
-die() { printf '[toolchain %s] ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2; exit 1; }
+die() {
+  if [ -t 2 ]; then printf '%s' "$CLEAR_LINE" >&2; fi
+  printf '[toolchain %s] ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2
+  exit 1
+}
 
 # Packages to build in a wrapper: its `tool` directives, or the wrapper's own
 # main package when it has Go files.
