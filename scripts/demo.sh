@@ -9,7 +9,8 @@
 #
 #   ./scripts/demo.sh                  deploy the local stack to the local API server
 #   ./scripts/demo.sh --stack NAME     deploy Pulumi.NAME.yaml to its calico-ad:kubeContext
-#                                      (or the current kube context) instead
+#                                      (or the current kube context) instead; builds no
+#                                      local-cluster binaries and needs kubectl on PATH
 #   ./scripts/demo.sh [--stack NAME] --destroy
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -24,8 +25,11 @@ while (($# > 0)); do
   esac
 done
 
-bash scripts/install-deps.sh
-bash scripts/toolchain.sh
+# A real cluster needs neither the local cluster's binaries nor the node's Debian packages.
+local_only=()
+[[ "$stack" == local ]] || local_only=(--no-local-cluster)
+bash scripts/install-deps.sh "${local_only[@]}"
+bash scripts/toolchain.sh "${local_only[@]}"
 # shellcheck source=scripts/env.sh
 source scripts/env.sh
 if [[ "$stack" == local ]]; then

@@ -126,6 +126,13 @@ CALICO_AD_COMMAND_PROVIDER_DIR="${CALICO_AD_CACHE}/tools/command-provider-$(cali
 CALICO_AD_KUBERNETES_DIR="${CALICO_AD_CACHE}/tools/kubernetes-$(calico_ad_key kubernetes)"
 export CALICO_AD_PULUMI_DIR CALICO_AD_K8S_PROVIDER_DIR CALICO_AD_COMMAND_PROVIDER_DIR CALICO_AD_KUBERNETES_DIR
 
+# Every component scripts/toolchain.sh builds, one per line: NAME DIR. The toolchain archive
+# (`scripts/toolchain.sh export`/`install`) covers each line, so a new component only adds its own.
+calico_ad_components() {
+  printf '%s %s\n' pulumi "$CALICO_AD_PULUMI_DIR" kubernetes-provider "$CALICO_AD_K8S_PROVIDER_DIR" \
+    command-provider "$CALICO_AD_COMMAND_PROVIDER_DIR" kubernetes "$CALICO_AD_KUBERNETES_DIR"
+}
+
 # An installed Pulumi CLI that can run this project: same major version, same or newer minor,
 # with the bundled Node.js language host beside it. Prints its directory, or nothing.
 calico_ad_installed_pulumi_dir() {

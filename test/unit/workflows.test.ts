@@ -79,6 +79,22 @@ describe("the workflows", () => {
         assert.match(packageJson.scripts.test, /lint.*format:check.*build.*test:unit/);
     });
 
+    it("test end to end with the toolchain archive restored from the cache, keyed on the pins", () => {
+        const steps = jobsOf(".github/workflows/test.yml")["end-to-end"].steps ?? [];
+        const at = (find: (s: Step) => boolean) => steps.findIndex(find);
+        const key = at((s) => /bash scripts\/toolchain\.sh archive-key/.test(s.run ?? ""));
+        const restore = at((s) => s.uses?.startsWith("actions/cache/restore@") ?? false);
+        const install = at((s) => /bash scripts\/toolchain\.sh install /.test(s.run ?? ""));
+        const ci = at((s) => s.run === ".ci/run");
+        const save = at((s) => s.uses?.startsWith("actions/cache/save@") ?? false);
+        assert.ok(key >= 0 && key < restore && restore < install && install < ci && ci < save);
+        const keyed = `\${{ steps.${steps[key].id}.outputs.key }}`;
+        assert.equal(steps[restore].with?.key, keyed);
+        assert.equal(steps[save].with?.key, keyed);
+        assert.equal(steps[install].if, `steps.${steps[restore].id}.outputs.cache-hit == 'true'`);
+        assert.equal(steps[save].if, `steps.${steps[restore].id}.outputs.cache-hit != 'true'`);
+    });
+
     it("check a stack's credentials before any step that reaches its backend or cluster", () => {
         for (const file of workflowFiles) {
             for (const [name, job] of Object.entries(jobsOf(file))) {
