@@ -33,7 +33,7 @@
 # the pins in scripts/env.sh. A component whose keyed directory is complete is not
 # rebuilt, so a second run takes seconds. Each step says what it builds and how long
 # it took last time on this machine (from $CALICO_AD_CACHE/toolchain-times.history; the
-# README's figure on a first run), shows its elapsed time while it runs (a status line on
+# figure in docs/local-cluster.md on a first run), shows its elapsed time while it runs (a status line on
 # a terminal, a line a minute otherwise) and prints its duration; the summary table is
 # also written to $CALICO_AD_CACHE/toolchain-times.txt.
 #
@@ -269,7 +269,7 @@ step_what() {
   esac
 }
 
-# readme_seconds NAME: the README's cold-build time of a step ("How long it takes"), shown on
+# readme_seconds NAME: the cold-build time of a step in docs/local-cluster.md ("How long it takes"), shown on
 # a machine that has not run the step yet.
 readme_seconds() {
   case "$1" in
@@ -293,14 +293,14 @@ last_seconds() {
 fmt_secs() { if [ "$1" -ge 60 ]; then printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); else printf '%ds' "$1"; fi; }
 
 # expectation NAME [GO_CACHE_STATE]: "SECONDS TEXT": how long the step took last time on this
-# machine, else the README's figure; nothing when neither is known.
+# machine, else the figure in docs/local-cluster.md; nothing when neither is known.
 expectation() {
   local secs state run
   read -r secs state run <<<"$(last_seconds "$1" "${2:-}")"
   if [ -n "$secs" ]; then
     echo "$secs last time on this machine: $(fmt_secs "$secs") (go caches ${state}, run ${run})"
   elif secs="$(readme_seconds "$1")" && [ -n "$secs" ]; then
-    echo "$secs first run here; the README's cold build on 2 cores: $(fmt_secs "$secs")"
+    echo "$secs first run here; the documented cold build on 2 cores: $(fmt_secs "$secs")"
   fi
 }
 

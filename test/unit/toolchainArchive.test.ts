@@ -3,7 +3,7 @@
  * (test/toolchainFakes.ts): export, install into an empty cache where the script then builds
  * nothing (with no Go on PATH), and the refusals of a file failing its checksum, of other pins
  * and of what is no archive. Also its progress: the time a step took last time on this
- * machine, the README's figure before that, and the elapsed-time lines.
+ * machine, the documented figure before that, and the elapsed-time lines.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -226,8 +226,8 @@ describe("scripts/toolchain.sh progress", () => {
     const run = (...args: string[]) => bash(["scripts/toolchain.sh", "__run", ...args], env);
     after(() => fs.rmSync(cache, { recursive: true, force: true }));
 
-    it("before any run here, shows the README's cold-build figure of each build step", () => {
-        const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
+    it("before any run here, shows the documented cold-build figure of each build step", () => {
+        const page = fs.readFileSync(path.join(repoRoot, "docs", "local-cluster.md"), "utf8");
         for (const step of [
             "build-pulumi",
             "build-kubernetes-provider",
@@ -238,10 +238,13 @@ describe("scripts/toolchain.sh progress", () => {
             const [seconds] = shown.split(" ");
             assert.match(
                 shown,
-                /^\d+ first run here; the README's cold build on 2 cores: \d+m\d\ds$/,
+                /^\d+ first run here; the documented cold build on 2 cores: \d+m\d\ds$/,
                 step,
             );
-            assert.ok(readme.includes(`${seconds} s`), `README has no "${seconds} s" (${step})`);
+            assert.ok(
+                page.includes(`${seconds} s`),
+                `docs/local-cluster.md has no "${seconds} s" (${step})`,
+            );
         }
         assert.equal(run("expectation", "verify", "cold").stdout, "");
     });
