@@ -531,7 +531,7 @@ function manifestEra(
         const key = keyPath(configKey("jobEnv"), name);
         if (prototypeKeys.has(name)) {
             problems.push(
-                `${key}: ${quote(name)} is not an env var name; see the env var reference in the README`,
+                `${key}: ${quote(name)} is not an env var name; see the env var reference in docs/configuration.md`,
             );
             continue;
         }
@@ -548,7 +548,7 @@ function manifestEra(
                 envVarCatalog.map((e) => e.name),
             );
             problems.push(
-                `${key}: unknown AD env var${suggestion ? `; did you mean ${suggestion}?` : "; see the env var reference in the README"}`,
+                `${key}: unknown AD env var${suggestion ? `; did you mean ${suggestion}?` : "; see the env var reference in docs/configuration.md"}`,
             );
             continue;
         }
