@@ -109,15 +109,23 @@ describe("scripts/toolchain.sh export and install (stand-in components)", () => 
         assert.match(again.stdout, /--- pulumi: already in the cache, kept/);
     });
 
-    it("refuses a file that fails its checksum, naming it, and installs nothing", () => {
+    /** Installs the archive with its pulumi component's bin/ edited, into a fresh cache. */
+    const installEdited = (name: string, edit: (binDir: string) => void) => {
         const pulumiDir = path.basename(dirs.get("pulumi") ?? "");
-        const tampered = repacked(archive, "tampered.tar.gz", (dir) =>
-            fs.appendFileSync(path.join(dir, "tools", pulumiDir, "bin", "pulumi"), "echo extra\n"),
+        const edited = repacked(archive, `${name}.tar.gz`, (dir) =>
+            edit(path.join(dir, "tools", pulumiDir, "bin")),
         );
-        const target = cacheOf("tampered");
+        const target = cacheOf(name);
         const refused = bash(
-            ["scripts/toolchain.sh", "install", tampered],
+            ["scripts/toolchain.sh", "install", edited],
             scriptEnv(scratch, target),
+        );
+        return { pulumiDir, target, refused };
+    };
+
+    it("refuses a file that fails its checksum, naming it, and installs nothing", () => {
+        const { pulumiDir, target, refused } = installEdited("tampered", (bin) =>
+            fs.appendFileSync(path.join(bin, "pulumi"), "echo extra\n"),
         );
         assert.equal(refused.status, 1);
         assert.match(refused.stderr, /checksum mismatch in .*tampered\.tar\.gz, refusing it/);
@@ -126,14 +134,8 @@ describe("scripts/toolchain.sh export and install (stand-in components)", () => 
     });
 
     it("refuses a file that SHA256SUMS does not list", () => {
-        const pulumiDir = path.basename(dirs.get("pulumi") ?? "");
-        const extra = repacked(archive, "extra.tar.gz", (dir) =>
-            fs.writeFileSync(path.join(dir, "tools", pulumiDir, "bin", "kubectl"), "#!/bin/sh\n"),
-        );
-        const target = cacheOf("extra");
-        const refused = bash(
-            ["scripts/toolchain.sh", "install", extra],
-            scriptEnv(scratch, target),
+        const { pulumiDir, target, refused } = installEdited("extra", (bin) =>
+            fs.writeFileSync(path.join(bin, "kubectl"), "#!/bin/sh\n"),
         );
         assert.equal(refused.status, 1);
         assert.match(refused.stderr, /holds files that SHA256SUMS does not list/);
