@@ -91,7 +91,10 @@ function toolchainTimes(): { cold: string; warm: number } {
     return { cold, warm };
 }
 
-/** The wall clock of the newest successful cold build that scripts/toolchain.sh logged. */
+/**
+ * The wall clock of the newest successful cold build that scripts/toolchain.sh logged: Go caches
+ * cold at start and a build step that ran (a cache filled from a toolchain archive builds none).
+ */
 function recordedColdBuild(): string {
     const logs = path.join(
         process.env.CALICO_AD_CACHE ?? path.join(os.homedir(), ".cache", "calico-ad"),
@@ -108,7 +111,8 @@ function recordedColdBuild(): string {
     for (const file of summaries) {
         const text = fs.readFileSync(file, "utf8");
         const total = /TOTAL \(wall clock\)\s+(?:\d+\s+)?(\d+)\s+ok/.exec(text);
-        if (/caches cold at start/.test(text) && total) {
+        const built = /^build-\S+\s+\d+\s+\d+\s+ok$/m.test(text);
+        if (/caches cold at start/.test(text) && built && total) {
             return `${total[1]} s (recorded ${path.basename(path.dirname(file))}; --cold measures anew)`;
         }
     }

@@ -273,10 +273,10 @@ step_what() {
 # a machine that has not run the step yet.
 readme_seconds() {
   case "$1" in
-    build-pulumi) echo 1836 ;;
-    build-kubernetes-provider) echo 1680 ;;
-    build-command-provider) echo 240 ;;
-    build-kubernetes) echo 2613 ;;
+    build-pulumi) echo 847 ;;
+    build-kubernetes-provider) echo 1419 ;;
+    build-command-provider) echo 145 ;;
+    build-kubernetes) echo 1942 ;;
   esac
 }
 
