@@ -7,9 +7,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { configKey, scalarKey } from "../catalog/configKeys";
-import { eraSpans, products } from "../catalog/eras";
+import { products } from "../catalog/eras";
+import { adRemovedIn } from "../catalog/lookup";
 import { AfterAdRemoval, afterAdRemovalChoices } from "../catalog/scanAlert";
-import { inRange, parseVersion, Product, releaseName } from "../catalog/versions";
+import { parseVersion, Product, releaseName } from "../catalog/versions";
 import { ReportedRelease } from "./settings";
 
 /** The release and why AD is gone, when the config names a release without AD. */
@@ -32,11 +33,8 @@ export function removedRelease(
     if (!products.includes(product) || !version) {
         return undefined;
     }
-    const span = eraSpans.find((s) => s.product === product && inRange(version, s.range));
-    if (!span?.adRemoved) {
-        return undefined;
-    }
-    return { release: releaseName(product, version), reason: span.adRemoved };
+    const reason = adRemovedIn(product, version);
+    return reason ? { release: releaseName(product, version), reason } : undefined;
 }
 
 /** `calico-ad:afterAdRemoval` as configured; undefined when bad (parseSettings reports it). */

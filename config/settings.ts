@@ -27,13 +27,14 @@ import { envVarCatalog, reservedEnvVars } from "../catalog/envVars";
 import {
     ClusterType,
     Era,
-    eraSpans,
     globalAlertConstants,
     manifestConstants,
     releaseShapes,
 } from "../catalog/eras";
 import {
+    adRemovedIn,
     detectorsOf,
+    globalAlertRulesOf,
     editDistance,
     enterpriseEquivalent,
     eraOf,
@@ -45,13 +46,12 @@ import {
     nearestName,
 } from "../catalog/lookup";
 import { knownReleasesNear, releasesOffering } from "../catalog/releases";
-import { AfterAdRemoval, globalAlertRules, GlobalAlertRules } from "../catalog/scanAlert";
+import { AfterAdRemoval, GlobalAlertRules } from "../catalog/scanAlert";
 import {
     CalicoVersion,
     describeRanges,
     formatVersion,
     inAnyRange,
-    inRange,
     parseVersion,
     Product,
     releaseName,
@@ -540,7 +540,7 @@ function knowRelease(
                 ? "is fail"
                 : "is deleteOnly, which deletes the AD objects of a stack that deployed them, and this stack has deployed none";
         problems.push(
-            `${key}: ${name} is not supported: ${adRemovedReason(product, version)}; ${configKey("afterAdRemoval")} ${why} (set it to scanAlert to deploy the rule-based port-scan alert instead)`,
+            `${key}: ${name} is not supported: ${adRemovedIn(product, version)}; ${configKey("afterAdRemoval")} ${why} (set it to scanAlert to deploy the rule-based port-scan alert instead)`,
         );
         return { known: false, name, why: `${name} has no Anomaly Detection to configure` };
     }
@@ -772,20 +772,6 @@ function globalAlertEra(
         detectorSeverity: severity,
         portScanThreshold: globalAlertConstants.fixedPortScanThreshold,
     };
-}
-
-/** The GlobalAlert rules of a release without AD. */
-export function globalAlertRulesOf(
-    product: Product,
-    v: CalicoVersion,
-): GlobalAlertRules | undefined {
-    return globalAlertRules.find((r) => r.product === product && inRange(v, r.range))?.rules;
-}
-
-/** Why AD is gone in a release without it, from the catalog. */
-function adRemovedReason(product: Product, v: CalicoVersion): string {
-    const span = eraSpans.find((s) => s.product === product && inRange(v, s.range));
-    return span?.adRemoved ?? "Anomaly Detection was removed";
 }
 
 function ruleBasedEra(

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { globalAlertRulesOf } from "../../catalog/lookup";
 import { globalAlertRules, scanAlert } from "../../catalog/scanAlert";
 import { version } from "../../catalog/versions";
 import { flowLogFindings, flushInForce } from "../../cluster/flowLogs";
@@ -11,7 +12,6 @@ import {
     ScanAlert,
     scanAlertTiming,
 } from "../../components/scanAlert";
-import { globalAlertRulesOf } from "../../config/settings";
 import { recordResources } from "../helpers";
 
 const rulesOf = (product: "enterprise" | "cloud", v: string) => {
