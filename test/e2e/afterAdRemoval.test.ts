@@ -4,8 +4,10 @@
  * the creation of the rule-based scan alert, with a warning naming both, and converges; a new
  * 3.18 stack deploys the alert; `afterAdRemoval` keeps the old behaviour (delete only, or fail);
  * preflight reads FelixConfiguration `default` and fails, naming the setting and its value,
- * before creating an alert that can never fire. STAND-INS: the GlobalAlert and FelixConfiguration
- * CRDs (test/fixtures/cluster/00-crd-*.yaml) and the intrusion detection controller Deployment;
+ * before creating an alert that can never fire; on 3.19 the SecurityEventWebhook reads its URL from
+ * a Secret that preflight requires. STAND-INS: the GlobalAlert, FelixConfiguration and
+ * SecurityEventWebhook CRDs (test/fixtures/cluster/00-crd-*.yaml) and the intrusion detection
+ * controller Deployment;
  * nothing runs Felix or evaluates the alert here, so these tests prove what is created and
  * refused, not that the alert fires. Needs scripts/toolchain.sh and a running
  * scripts/local-cluster.sh; skips with the reason otherwise.
@@ -280,6 +282,80 @@ describe(
                     "nothing was created",
                 );
             });
+        });
+    },
+);
+
+describe(
+    "delivery by SecurityEventWebhook on 3.19 (real engine; STAND-IN: SecurityEventWebhook CRD)",
+    { skip, concurrency: false },
+    () => {
+        const secret = "calico-ad-e2e-slack";
+        const url = "https://hooks.slack.invalid/services/T0/B0/e2e-credential";
+        const webhooks = "securityeventwebhooks.projectcalico.org";
+        const config = {
+            ...era318,
+            calicoVersion: "3.19.0",
+            scanAlertWebhook: {
+                consumer: "Slack",
+                config: { url: { secretKeyRef: { name: secret, key: "url" } } },
+            },
+        };
+        after(() => {
+            kubectl([
+                "delete",
+                "secret",
+                secret,
+                "-n",
+                "tigera-intrusion-detection",
+                "--ignore-not-found",
+            ]);
+        });
+
+        it("fails preflight while the referenced Secret is missing, naming it", async () => {
+            await withNewStack("webhook-missing", config, async (stack) => {
+                const { output, failed } = await previewOutput(stack);
+                assert.ok(failed);
+                assert.match(
+                    output,
+                    /missing secrets\/calico-ad-e2e-slack in namespace tigera-intrusion-detection: named in calico-ad:scanAlertWebhook\.config/,
+                );
+            });
+        });
+
+        it("creates the webhook for this stack's alert, reading the URL from the Secret; the state never holds it", async () => {
+            const created = kubectl([
+                "create",
+                "secret",
+                "generic",
+                secret,
+                "-n",
+                "tigera-intrusion-detection",
+                `--from-literal=url=${url}`,
+            ]);
+            assert.equal(created.status, 0, created.stderr);
+            const stack = await TestStack.create("webhook-319", config);
+            try {
+                await stack.stack.up();
+                const webhook = getObject(webhooks, scanAlertName) as {
+                    spec: Record<string, unknown>;
+                };
+                assert.deepEqual(webhook.spec, {
+                    consumer: "Slack",
+                    state: "Enabled",
+                    query: 'type = global_alert AND origin = "calico-ad.port-scan"',
+                    config: [
+                        { name: "url", valueFrom: { secretKeyRef: { name: secret, key: "url" } } },
+                    ],
+                });
+                const state = JSON.stringify(await stack.stack.exportStack());
+                assert.ok(state.includes(secret), "the state names the Secret");
+                assert.ok(!state.includes("e2e-credential"), "the state never holds the URL");
+                await stack.preview({ expectNoChanges: true });
+            } finally {
+                await stack.remove();
+            }
+            assert.equal(getObject(webhooks, scanAlertName), undefined, "destroy removes it");
         });
     },
 );
