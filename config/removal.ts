@@ -113,7 +113,10 @@ export async function removalOfDeployedAd(
     if (previous.deployed === undefined) {
         return undefined;
     }
-    pulumi.log.warn(removalWarning(removed, previous.deployed));
+    // Once deleted, later updates have nothing to warn about.
+    if (previous.deployed.length > 0) {
+        pulumi.log.warn(removalWarning(removed, previous.deployed));
+    }
     return { release: removed.release, era: "removed", deployed: [] };
 }
 

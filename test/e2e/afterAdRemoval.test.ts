@@ -197,6 +197,8 @@ describe(
             assert.equal(getObject(globalAlerts, "tigera.io.detector.dns-latency"), undefined);
             assert.equal(getObject(globalAlerts, scanAlertName), undefined);
             await stack.preview({ expectNoChanges: true });
+            const after = await previewOutput(stack);
+            assert.doesNotMatch(after.output, /it deletes them/, "nothing left to warn about");
         });
     },
 );
