@@ -2,14 +2,16 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { readClusterRelease } from "./cluster/clusterRelease";
 import { KubectlReader } from "./cluster/kubectl";
+import { flushInForce } from "./cluster/flowLogs";
 import { adoptionWarning, checkCluster } from "./cluster/preflight";
 import { AlertVerification } from "./components/alertVerification";
 import { AnomalyDetection } from "./components/anomalyDetection";
 import { FelixFlushIntervals } from "./components/felixFlushIntervals";
+import { ScanAlert } from "./components/scanAlert";
 import { IpSweepSimulation, PortScanSimulation } from "./components/scanSimulation";
 import { readKubeContexts } from "./common/kubeconfig";
 import { stackOwner } from "./common/ownership";
-import { removalOfDeployedAd } from "./config/removal";
+import { removalOfDeployedAd, scanAlertTransition } from "./config/removal";
 import { clusterReleaseToRead, parseSettings, readStackConfig } from "./config/settings";
 import { requireClusterName, summarize } from "./config/summary";
 
@@ -32,7 +34,7 @@ export = async () => {
     settings.warnings.forEach((warning) => pulumi.log.warn(warning));
 
     const owner = stackOwner(pulumi.getOrganization(), pulumi.getProject(), pulumi.getStack());
-    const { clusterName, adopted, verificationClusterName } = await checkCluster(
+    const { clusterName, adopted, verificationClusterName, flowLogs } = await checkCluster(
         settings,
         cluster || new KubectlReader(settings.kubeContext),
         owner,
@@ -41,6 +43,7 @@ export = async () => {
     if (adoption) {
         pulumi.log.warn(adoption);
     }
+    flowLogs?.warnings.forEach((warning) => pulumi.log.warn(warning));
 
     const provider = new k8s.Provider("cluster", {
         context: settings.kubeContext,
@@ -48,33 +51,48 @@ export = async () => {
         // Rendering needs no cluster; an empty kubeconfig keeps an ambient KUBECONFIG out of it.
         kubeconfig: settings.renderDirectory ? "" : undefined,
     });
-    const anomalyDetection = new AnomalyDetection(
-        "anomaly-detection",
-        settings.era === "manifest"
-            ? {
-                  jobs: {
-                      profile: settings.profile,
-                      clusterName: requireClusterName(clusterName),
-                      image: settings.image,
-                      imagePullSecret: settings.imagePullSecret,
-                      jobEnv: settings.effectiveEnv,
-                      disabledJobs: settings.disabledJobs,
+    const flush = flushInForce(settings.demo !== undefined, flowLogs);
+    const detection =
+        settings.era === "ruleBased"
+            ? new ScanAlert(
+                  "scan-alert",
+                  {
+                      threshold: settings.portScanThreshold,
+                      severity: settings.scanAlertSeverity,
+                      flushSeconds: flush.seconds,
+                      rules: settings.globalAlertRules,
+                      webhook: settings.webhook,
                       awaitRollout: settings.awaitRollout,
                       owner,
                   },
-              }
-            : {
-                  detectors: {
-                      detectors: settings.detectors,
-                      period: settings.detectorPeriod,
-                      severity: settings.detectorSeverity,
-                      awaitRollout: settings.awaitRollout,
-                      owner,
-                  },
-              },
-        { provider },
-    );
-
+                  { provider },
+              )
+            : new AnomalyDetection(
+                  "anomaly-detection",
+                  settings.era === "manifest"
+                      ? {
+                            jobs: {
+                                profile: settings.profile,
+                                clusterName: requireClusterName(clusterName),
+                                image: settings.image,
+                                imagePullSecret: settings.imagePullSecret,
+                                jobEnv: settings.effectiveEnv,
+                                disabledJobs: settings.disabledJobs,
+                                awaitRollout: settings.awaitRollout,
+                                owner,
+                            },
+                        }
+                      : {
+                            detectors: {
+                                detectors: settings.detectors,
+                                period: settings.detectorPeriod,
+                                severity: settings.detectorSeverity,
+                                awaitRollout: settings.awaitRollout,
+                                owner,
+                            },
+                        },
+                  { provider },
+              );
     const felix =
         settings.demo &&
         new FelixFlushIntervals("demo-felix", {
@@ -91,14 +109,14 @@ export = async () => {
         new PortScanSimulation("port-scan", {
             ...simulation.portScan,
             kubeContext: settings.kubeContext,
-            runAfter: [anomalyDetection, ...(felix ? [felix] : [])],
+            runAfter: [detection, ...(felix ? [felix] : [])],
         });
     const ipSweep =
         simulation?.ipSweep &&
         new IpSweepSimulation("ip-sweep", {
             ...simulation.ipSweep,
             kubeContext: settings.kubeContext,
-            runAfter: [anomalyDetection],
+            runAfter: [detection],
         });
 
     const verification =
@@ -117,6 +135,17 @@ export = async () => {
         });
 
     const summary = summarize(settings, clusterName);
+    if (settings.era === "ruleBased" && !settings.renderDirectory) {
+        const transition = await scanAlertTransition(
+            config,
+            reportedRelease,
+            summary.objects,
+            settings.portScanThreshold,
+        );
+        if (transition) {
+            pulumi.log.warn(transition);
+        }
+    }
     return {
         release: summary.release,
         era: summary.era,
@@ -128,6 +157,9 @@ export = async () => {
         warnings: summary.warnings,
         ...(portScan ? { portScan: portScan.summary } : {}),
         ...(ipSweep ? { ipSweep: ipSweep.summary } : {}),
+        ...(detection instanceof ScanAlert
+            ? { scanAlert: { ...detection.timing, flushInterval: flush.source } }
+            : {}),
         ...(verification ? { alertVerification: verification.report } : {}),
         ...(felix ? { demoFelixBefore: felix.previous } : {}),
     };

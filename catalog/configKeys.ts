@@ -6,6 +6,7 @@
 import { defaultProductionPatterns } from "../common/production";
 import { demoDetectorPeriod, demoSearchIntervalMinutes, felixFlushIntervals } from "./demo";
 import { clusterTypes, Era, globalAlertConstants, manifestConstants, products } from "./eras";
+import { afterAdRemovalChoices, scanAlert, securityEventWebhookSince } from "./scanAlert";
 
 export const projectName = "calico-ad";
 
@@ -167,6 +168,31 @@ const scalarKeyTable = [
         scope: "globalAlert",
         description: `GlobalAlert era: severity of the alerts, ${detectorSeverityRange.min} to ${detectorSeverityRange.max}`,
     },
+    {
+        name: "afterAdRemoval",
+        type: "string",
+        default: "scanAlert",
+        allowed: afterAdRemovalChoices,
+        scope: "all",
+        description:
+            "what the stack does on a release without AD (Calico Enterprise 3.18+, Calico Cloud 18.3+): scanAlert deletes the AD objects a stack deployed and deploys the rule-based port-scan GlobalAlert; deleteOnly only deletes them (a new stack fails); fail refuses the release. Set it before upgrading to pick what the upgrade does",
+    },
+    {
+        name: "scanAlertThreshold",
+        type: "integer",
+        default: scanAlert.defaultThreshold,
+        ...scanAlert.thresholdRange,
+        scope: "ruleBased",
+        description: `releases without AD: the scan alert fires when one source has at least this many denied TCP flow logs to one destination workload within the lookback, about the number of ports it probed there (see docs/configuration.md, Releases without AD)`,
+    },
+    {
+        name: "scanAlertSeverity",
+        type: "integer",
+        default: scanAlert.defaultSeverity,
+        ...detectorSeverityRange,
+        scope: "ruleBased",
+        description: `releases without AD: severity of the scan alert, ${detectorSeverityRange.min} to ${detectorSeverityRange.max}`,
+    },
 ] as const satisfies readonly ScalarKey[];
 
 /** Every scalar key, for code that walks them all. */
@@ -192,6 +218,12 @@ export const structuredKeys: readonly StructuredKey[] = [
         shape: "list",
         scope: "globalAlert",
         description: `GlobalAlert era: list of detector IDs to enable; unset enables ${globalAlertConstants.defaultDetectors.join(", ")}`,
+    },
+    {
+        name: "scanAlertWebhook",
+        shape: "map",
+        scope: "ruleBased",
+        description: `releases without AD, from Calico Enterprise ${securityEventWebhookSince.enterprise} and Calico Cloud ${securityEventWebhookSince.cloud}: a SecurityEventWebhook that delivers the scan alert's events: consumer (Slack, Jira or Generic), optional state, and config naming each value's Secret or ConfigMap in tigera-intrusion-detection; see Delivering the alert`,
     },
     {
         name: "simulation",

@@ -5,8 +5,11 @@
  */
 import { Product, VersionRange } from "./versions";
 
-/** How AD is turned on for a release. */
-export type Era = "manifest" | "globalAlert";
+/**
+ * How AD is turned on for a release; `ruleBased` is the releases without AD, where calico-ad
+ * deploys a rule-based scan alert instead (catalog/scanAlert.ts).
+ */
+export type Era = "manifest" | "globalAlert" | "ruleBased";
 
 export type ClusterType = "managed" | "management" | "standalone";
 export const clusterTypes: readonly ClusterType[] = ["managed", "management", "standalone"];
@@ -17,6 +20,8 @@ export interface EraSpan {
     readonly range: VersionRange;
     /** The mechanism, or why AD cannot be deployed at all for these versions. */
     readonly era: Era | { readonly unsupported: string };
+    /** Releases without AD: why, for the warnings and refusals of `calico-ad:afterAdRemoval`. */
+    readonly adRemoved?: string;
 }
 
 export const eraSpans: readonly EraSpan[] = [
@@ -33,10 +38,9 @@ export const eraSpans: readonly EraSpan[] = [
     {
         product: "enterprise",
         range: { from: "3.18.0" },
-        era: {
-            unsupported:
-                "Anomaly Detection was removed in Calico Enterprise 3.18 (the operator deletes its objects); use Security Event Management instead",
-        },
+        era: "ruleBased",
+        adRemoved:
+            "Anomaly Detection was removed in Calico Enterprise 3.18 (the operator deletes its objects)",
     },
     {
         product: "cloud",
@@ -48,10 +52,9 @@ export const eraSpans: readonly EraSpan[] = [
     {
         product: "cloud",
         range: { from: "18.3.0" },
-        era: {
-            unsupported:
-                "Anomaly Detection was removed in Calico Cloud 18.3.0 (only DGA detection remains, built into Runtime Security)",
-        },
+        era: "ruleBased",
+        adRemoved:
+            "Anomaly Detection was removed in Calico Cloud 18.3.0 (only DGA detection remains, built into Runtime Security)",
     },
 ];
 

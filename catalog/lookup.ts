@@ -1,6 +1,7 @@
 /** Pure questions answered from the catalog data. */
 import { detectorCatalog, Detector } from "./detectors";
 import { shippedRelease } from "./releases";
+import { globalAlertRules, GlobalAlertRules } from "./scanAlert";
 import { envVarCatalog, EnvVar } from "./envVars";
 import {
     ClusterType,
@@ -30,6 +31,19 @@ export function eraOf(product: Product, v: CalicoVersion): Era | { unsupported: 
         throw new Error(`catalog error: no era for ${product}`);
     }
     return span.era;
+}
+
+/** What the API server of a release without AD accepts in a GlobalAlert; undefined elsewhere. */
+export function globalAlertRulesOf(
+    product: Product,
+    v: CalicoVersion,
+): GlobalAlertRules | undefined {
+    return globalAlertRules.find((r) => r.product === product && inRange(v, r.range))?.rules;
+}
+
+/** Why AD is gone in a release without it (CE 3.18+, CC 18.3+), or undefined. */
+export function adRemovedIn(product: Product, v: CalicoVersion): string | undefined {
+    return eraSpans.find((s) => s.product === product && inRange(v, s.range))?.adRemoved;
 }
 
 /**

@@ -75,6 +75,17 @@ export const prerequisites = {
         howCreated:
             "written by calico/node when Calico starts (`kubectl get clusterinformation default -o yaml`)",
     },
+    felixConfiguration: {
+        resource: "felixconfigurations.projectcalico.org",
+        name: "default",
+        howCreated:
+            "created by the Tigera operator with the Installation (Felix reads its cluster-wide settings from it)",
+    },
+    securityEventWebhookApi: {
+        resource: "securityeventwebhooks.projectcalico.org",
+        howCreated:
+            "served by the Calico API server from Calico Enterprise 3.19 and Calico Cloud 19.0 (`kubectl api-resources | grep securityeventwebhook`)",
+    },
     intrusionDetectionController: {
         resource: "deployments",
         namespace: ids,

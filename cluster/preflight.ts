@@ -5,6 +5,7 @@
  */
 import { intrusionDetectionController, manifestConstants } from "../catalog/eras";
 import { globalAlertName } from "../catalog/lookup";
+import { scanAlert, webhookConstants } from "../catalog/scanAlert";
 import { ClusterObject, prerequisites } from "../catalog/prerequisites";
 import { configKey } from "../catalog/configKeys";
 import { ownerAnnotation, ownerOf } from "../common/ownership";
@@ -14,7 +15,9 @@ import { Settings } from "../config/settings";
 import { clusterNameProblem } from "../config/values";
 import { DemoSettings } from "../config/demo";
 import { VerificationSettings, verifyKey } from "../config/verification";
+import { webhookKey, WebhookReference, webhookReferences } from "../config/webhook";
 import { readClusterRelease, releaseMismatch } from "./clusterRelease";
+import { FlowLogFindings, flowLogFindings } from "./flowLogs";
 
 /** Read-only access to the cluster. */
 export interface ClusterReader {
@@ -35,6 +38,21 @@ export class PreflightError extends UserError {
 
 /** The objects the chosen era needs. */
 export function requiredObjects(settings: Settings): ClusterObject[] {
+    if (settings.era === "ruleBased") {
+        const webhook = settings.webhook;
+        return [
+            prerequisites.globalAlertApi,
+            prerequisites.intrusionDetectionNamespace,
+            // The intrusion detection controller is what runs a RuleBased GlobalAlert.
+            prerequisites.intrusionDetectionController,
+            ...(webhook
+                ? [
+                      prerequisites.securityEventWebhookApi,
+                      ...webhookReferences(webhook).map((ref) => webhookReference(ref)),
+                  ]
+                : []),
+        ];
+    }
     if (settings.era === "globalAlert") {
         return [
             prerequisites.globalAlertApi,
@@ -53,9 +71,34 @@ export function requiredObjects(settings: Settings): ClusterObject[] {
     ];
 }
 
+/** A Secret or ConfigMap that the webhook config names. */
+function webhookReference(ref: WebhookReference): ClusterObject {
+    const kind = ref.kind === "secret" ? "secret generic" : "configmap";
+    return {
+        resource: ref.kind === "secret" ? "secrets" : "configmaps",
+        namespace: webhookConstants.referenceNamespace,
+        name: ref.name,
+        howCreated: `named in ${webhookKey}.config; create it before the webhook, e.g. \`kubectl create ${kind} ${ref.name} -n ${webhookConstants.referenceNamespace} --from-literal=${ref.key}=...\``,
+    };
+}
+
 /** The objects the stack itself creates for these settings, whose owner preflight checks. */
 export function managedObjects(settings: Settings): ClusterObject[] {
     const ours = "created by this stack";
+    if (settings.era === "ruleBased") {
+        return [
+            { resource: "globalalerts.projectcalico.org", name: scanAlert.name, howCreated: ours },
+            ...(settings.webhook
+                ? [
+                      {
+                          resource: webhookConstants.resource,
+                          name: webhookConstants.name,
+                          howCreated: ours,
+                      },
+                  ]
+                : []),
+        ];
+    }
     if (settings.era === "globalAlert") {
         return settings.detectors.map((id) => ({
             resource: "globalalerts.projectcalico.org",
@@ -175,10 +218,19 @@ export async function preflight(
             }
         }
     }
+    const flowLogs =
+        settings.era === "ruleBased"
+            ? flowLogFindings(await cluster.get(prerequisites.felixConfiguration))
+            : undefined;
+    problems.push(...(flowLogs?.problems ?? []));
     if (problems.length > 0) {
         throw new PreflightError(problems);
     }
-    return { clusterName: settings.clusterName ?? clusterName, adopted };
+    return {
+        clusterName: settings.clusterName ?? clusterName,
+        adopted,
+        ...(flowLogs ? { flowLogs } : {}),
+    };
 }
 
 /** What preflight settled. */
@@ -189,6 +241,8 @@ export interface PreflightResult {
      * workshop's `kubectl apply`): `pulumi up` adopts them in place.
      */
     readonly adopted: readonly string[];
+    /** Releases without AD: Felix's flow log settings as the scan alert needs them. */
+    readonly flowLogs?: FlowLogFindings;
 }
 
 /** The warning shown for objects preflight found without an owner. */
@@ -237,8 +291,7 @@ export async function preflightDemo(demo: DemoSettings, cluster: ClusterReader):
     const felix: ClusterObject = {
         resource: demo.felixResource,
         name: demo.felixName,
-        howCreated:
-            "created by the Tigera operator with the Installation (Felix reads its cluster-wide settings from it)",
+        howCreated: prerequisites.felixConfiguration.howCreated,
     };
     if (!(await cluster.exists(felix))) {
         throw new PreflightError([

@@ -35,4 +35,5 @@ export const ownedResourceTypes = [
     "deployments.apps",
     "networkpolicies.projectcalico.org",
     "globalalerts.projectcalico.org",
+    "securityeventwebhooks.projectcalico.org",
 ] as const;

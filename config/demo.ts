@@ -2,7 +2,8 @@
  * `calico-ad:demo`: workshop settings that make an alert arrive within minutes. `parseDemo`
  * refuses demo mode on production targets (the rule of common/production.ts) and
  * `applyDemo` lowers the AD search interval (manifest era) or the detector period (GlobalAlert
- * era) in already validated settings. Both are pure; the Felix part is components/felixFlushIntervals.ts.
+ * era) in already validated settings; the scan alert of releases without AD follows the lowered
+ * flush interval by itself. Both are pure; the Felix part is components/felixFlushIntervals.ts.
  */
 import { configKey } from "../catalog/configKeys";
 import {
@@ -75,7 +76,8 @@ type Tunable<S extends EnvEntry> =
           readonly jobEnv: readonly EnvEntry[];
           readonly effectiveEnv: readonly S[];
       }
-    | { readonly era: "globalAlert"; readonly detectorPeriod: string };
+    | { readonly era: "globalAlert"; readonly detectorPeriod: string }
+    | { readonly era: "ruleBased" };
 
 const searchInterval = "AD_search_interval_minutes";
 
@@ -86,6 +88,10 @@ const searchInterval = "AD_search_interval_minutes";
 export function applyDemo<S extends EnvEntry & { source: string }, T extends Tunable<S>>(
     settings: T,
 ): T {
+    if (settings.era === "ruleBased") {
+        // The scan alert's period and lookback follow the lowered flush interval itself.
+        return settings;
+    }
     if (settings.era === "globalAlert") {
         const seconds = durationSeconds(settings.detectorPeriod) ?? Infinity;
         return seconds <= durationSeconds(demoDetectorPeriod)!

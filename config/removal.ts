@@ -1,13 +1,16 @@
 /**
- * Releases in which Anomaly Detection was removed (CE 3.18+, CC 18.3+). A stack that deployed AD
- * may move to one, and its AD objects are then deleted; a stack that never deployed fails with
- * the removal message as before (`parseSettings`). Kept apart from settings.ts, which validates
- * releases that still have AD.
+ * Releases in which Anomaly Detection was removed (CE 3.18+, CC 18.3+) and what
+ * `calico-ad:afterAdRemoval` makes of them. With `scanAlert` (the default) `parseSettings` settles
+ * the rule-based scan alert and `transitionWarning` names what an upgrade changes; with
+ * `deleteOnly` a stack that deployed AD declares nothing, so its AD objects are deleted; with
+ * `fail`, or `deleteOnly` on a stack that never deployed AD, `parseSettings` refuses the release.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { configKey, scalarKey } from "../catalog/configKeys";
-import { eraSpans, products } from "../catalog/eras";
-import { inRange, parseVersion, Product, releaseName } from "../catalog/versions";
+import { products } from "../catalog/eras";
+import { adRemovedIn } from "../catalog/lookup";
+import { AfterAdRemoval, afterAdRemovalChoices } from "../catalog/scanAlert";
+import { parseVersion, Product, releaseName } from "../catalog/versions";
 import { ReportedRelease } from "./settings";
 
 /** The release and why AD is gone, when the config names a release without AD. */
@@ -30,17 +33,32 @@ export function removedRelease(
     if (!products.includes(product) || !version) {
         return undefined;
     }
-    const span = eraSpans.find((s) => s.product === product && inRange(version, s.range));
-    // Removal is the open-ended span at the top; the one below 3.5 was never AD's manifest era.
-    if (!span || typeof span.era !== "object" || span.range.until !== undefined) {
-        return undefined;
-    }
-    return { release: releaseName(product, version), reason: span.era.unsupported };
+    const reason = adRemovedIn(product, version);
+    return reason ? { release: releaseName(product, version), reason } : undefined;
 }
 
-/** The warning of a deployed stack moving to a release without AD. */
+/** `calico-ad:afterAdRemoval` as configured; undefined when bad (parseSettings reports it). */
+export function afterAdRemoval(raw: Readonly<Record<string, string>>): AfterAdRemoval | undefined {
+    const value = raw[configKey("afterAdRemoval")] || scalarKey("afterAdRemoval").default;
+    return afterAdRemovalChoices.find((choice) => choice === value);
+}
+
+/** The warning of a deployed stack whose AD objects are deleted and nothing replaces them. */
 export function removalWarning(removed: RemovedRelease, deployed: readonly string[]): string {
-    return `${removed.reason}. This stack deployed Anomaly Detection before, so moving it to ${removed.release} deletes its AD objects${deployed.length > 0 ? `: ${deployed.join(", ")}` : ""}; nothing else changes`;
+    return `${removed.reason}. This stack deployed objects before, so on ${removed.release} it deletes them${deployed.length > 0 ? `: ${deployed.join(", ")}` : ""}; nothing else changes (${configKey("afterAdRemoval")} is deleteOnly)`;
+}
+
+/**
+ * The warning of a deployed AD stack moving to a release without AD that deploys the scan alert
+ * instead: what is deleted, what is created, and how to keep the old behaviour.
+ */
+export function transitionWarning(
+    removed: RemovedRelease,
+    deleted: readonly string[],
+    created: readonly string[],
+    threshold: number,
+): string {
+    return `${removed.reason}. This stack deployed Anomaly Detection before, so moving it to ${removed.release} deletes its AD objects${deleted.length > 0 ? `: ${deleted.join(", ")}` : ""}, and creates ${created.join(" and ")} in their place: a RuleBased alert on denied TCP flows that approximates AD's port-scan detector (threshold ${threshold} flow logs per source and destination; see docs/configuration.md); set ${configKey("afterAdRemoval")} to deleteOnly to only delete the AD objects, or to fail to refuse the release`;
 }
 
 /** The outputs of a stack whose release has no AD, or undefined when the program goes on. */
@@ -50,27 +68,76 @@ export interface RemovalOutputs {
     readonly deployed: readonly string[];
 }
 
+/** What the stack's last update exported: its era and the objects it deployed. */
+export interface PreviousDeployment {
+    readonly era?: string;
+    readonly deployed?: readonly string[];
+}
+
 /**
- * For a release without AD: when the stack deployed AD before, warns and returns the outputs
- * of a program that declares nothing, so Pulumi deletes the AD objects. What Pulumi deletes is
- * what the stack's state holds, so the last update's `deployed` output (not the cluster) says
- * whether the stack deployed AD. Otherwise undefined, and `parseSettings` refuses the release.
+ * The last update's `era` and `deployed` outputs. What Pulumi deletes is what the stack's state
+ * holds, so these (not the cluster) say whether the stack deployed AD.
+ */
+export async function previousDeployment(): Promise<PreviousDeployment> {
+    const self = new pulumi.StackReference("previous-deployment", {
+        name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
+    });
+    const [era, deployed] = await Promise.all([
+        self.getOutputDetails("era"),
+        self.getOutputDetails("deployed"),
+    ]);
+    return {
+        era: era.value as string | undefined,
+        deployed: deployed.value as string[] | undefined,
+    };
+}
+
+/** Whether the last update deployed AD objects (manifest or GlobalAlert era). */
+export const deployedAd = (previous: PreviousDeployment): boolean =>
+    previous.era === "manifest" || previous.era === "globalAlert";
+
+/**
+ * For a release without AD and `afterAdRemoval: deleteOnly`: when the stack deployed AD before,
+ * warns and returns the outputs of a program that declares nothing, so Pulumi deletes the AD
+ * objects. Otherwise undefined, and the program goes on to `parseSettings`.
  */
 export async function removalOfDeployedAd(
     raw: Readonly<Record<string, string>>,
     reported?: ReportedRelease,
 ): Promise<RemovalOutputs | undefined> {
     const removed = removedRelease(raw, reported);
+    if (!removed || afterAdRemoval(raw) !== "deleteOnly") {
+        return undefined;
+    }
+    const previous = await previousDeployment();
+    if (previous.deployed === undefined) {
+        return undefined;
+    }
+    // Once deleted, later updates have nothing to warn about.
+    if (previous.deployed.length > 0) {
+        pulumi.log.warn(removalWarning(removed, previous.deployed));
+    }
+    return { release: removed.release, era: "removed", deployed: [] };
+}
+
+/**
+ * For a release without AD and `afterAdRemoval: scanAlert`: the warning naming what changes when
+ * the stack deployed AD before, or undefined (a new stack, or one that already has the alert).
+ */
+export async function scanAlertTransition(
+    raw: Readonly<Record<string, string>>,
+    reported: ReportedRelease | undefined,
+    created: readonly string[],
+    threshold: number,
+): Promise<string | undefined> {
+    const removed = removedRelease(raw, reported);
     if (!removed) {
         return undefined;
     }
-    const self = new pulumi.StackReference("previous-deployment", {
-        name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
-    });
-    const deployed = (await self.getOutputDetails("deployed")).value as string[] | undefined;
-    if (deployed === undefined) {
+    const previous = await previousDeployment();
+    if (!deployedAd(previous)) {
         return undefined;
     }
-    pulumi.log.warn(removalWarning(removed, deployed));
-    return { release: removed.release, era: "removed", deployed: [] };
+    const deleted = (previous.deployed ?? []).filter((object) => !created.includes(object));
+    return transitionWarning(removed, deleted, created, threshold);
 }

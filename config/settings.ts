@@ -32,7 +32,9 @@ import {
     releaseShapes,
 } from "../catalog/eras";
 import {
+    adRemovedIn,
     detectorsOf,
+    globalAlertRulesOf,
     editDistance,
     enterpriseEquivalent,
     eraOf,
@@ -44,6 +46,7 @@ import {
     nearestName,
 } from "../catalog/lookup";
 import { knownReleasesNear, releasesOffering } from "../catalog/releases";
+import { AfterAdRemoval, GlobalAlertRules } from "../catalog/scanAlert";
 import {
     CalicoVersion,
     describeRanges,
@@ -66,6 +69,7 @@ import {
     VerificationSettings,
 } from "./verification";
 import { applyDemo, DemoSettings, parseDemo } from "./demo";
+import { parseWebhook, WebhookSettings } from "./webhook";
 import {
     clusterNameProblem,
     dnsSubdomainProblem,
@@ -135,7 +139,22 @@ export interface GlobalAlertEraSettings extends CommonSettings {
     readonly portScanThreshold: number;
 }
 
-export type Settings = ManifestEraSettings | GlobalAlertEraSettings;
+/**
+ * CE 3.18+ / CC 18.3+, where AD was removed: the rule-based port-scan GlobalAlert. Its period
+ * and lookback come from the cluster's flow log flush interval, which preflight reads.
+ */
+export interface RuleBasedEraSettings extends CommonSettings {
+    readonly era: "ruleBased";
+    /** Flow logs per source and destination that fire the alert. */
+    readonly portScanThreshold: number;
+    readonly scanAlertSeverity: number;
+    /** What the release's API server accepts in a GlobalAlert. */
+    readonly globalAlertRules: GlobalAlertRules;
+    /** The SecurityEventWebhook that delivers the alert; undefined when not configured. */
+    readonly webhook?: WebhookSettings;
+}
+
+export type Settings = ManifestEraSettings | GlobalAlertEraSettings | RuleBasedEraSettings;
 
 /** At most this many problems are listed; the rest are counted. */
 export const maxListedProblems = 50;
@@ -272,6 +291,7 @@ export function parseSettings(
         product,
         versionText ?? versionFromCluster(product, renderDirectory, environment.reportedRelease),
         clusterType,
+        reader.defaulted("afterAdRemoval"),
         problems,
     );
     if (!release.known) {
@@ -279,17 +299,27 @@ export function parseSettings(
             `whether each key applies to the release, and the values that depend on it (jobs, detectors, thresholds, simulations against them), because ${release.why}`,
         );
     } else {
-        reader.rejectOtherEra(release.era, release.name);
+        reader.rejectOtherEra(
+            release.era,
+            release.name,
+            globalAlertRulesOf(release.product, release.version),
+        );
     }
 
     const common = { clusterName, kubeContext, renderDirectory, awaitRollout, warnings };
     const manifest =
-        release.era !== "globalAlert" ? manifestEra(reader, release, common, problems) : undefined;
+        release.era === "manifest" || release.era === undefined
+            ? manifestEra(reader, release, common, problems)
+            : undefined;
     const globalAlert =
-        release.era !== "manifest"
+        release.era === "globalAlert" || release.era === undefined
             ? globalAlertEra(reader, release, problems, notChecked)
             : undefined;
-    const era = manifest ?? globalAlert;
+    const ruleBased =
+        release.era === "ruleBased" || release.era === undefined
+            ? ruleBasedEra(reader, release, problems)
+            : undefined;
+    const era = manifest ?? globalAlert ?? ruleBased;
 
     const simulation = parseSimulation(
         reader.structured("simulation"),
@@ -382,9 +412,14 @@ export function parseSettings(
     if (!runsSimulation) {
         return tuned;
     }
+    // parseVerification refuses the releases without AD (their verification is not built yet).
     const timed =
-        verification.settings &&
-        settleTimeout(verification.settings, alertLatency({ ...tuned, demo: !!demo.settings }));
+        verification.settings && tuned.era !== "ruleBased"
+            ? settleTimeout(
+                  verification.settings,
+                  alertLatency({ ...tuned, demo: !!demo.settings }),
+              )
+            : undefined;
     if (timed?.warning) {
         warnings.push(timed.warning);
     }
@@ -452,6 +487,7 @@ function knowRelease(
     product: Product | undefined,
     configuredOrRead: string | VersionFromCluster,
     clusterType: ClusterType | undefined,
+    afterAdRemoval: AfterAdRemoval,
     problems: string[],
 ): ReleaseKnowledge {
     const fromCluster = typeof configuredOrRead === "string" ? undefined : configuredOrRead;
@@ -496,6 +532,16 @@ function knowRelease(
     const era = eraOf(product, version);
     if (typeof era === "object") {
         problems.push(`${key}: ${name} is not supported: ${era.unsupported}`);
+        return { known: false, name, why: `${name} has no Anomaly Detection to configure` };
+    }
+    if (era === "ruleBased" && afterAdRemoval !== "scanAlert") {
+        const why =
+            afterAdRemoval === "fail"
+                ? "is fail"
+                : "is deleteOnly, which deletes the AD objects of a stack that deployed them, and this stack has deployed none";
+        problems.push(
+            `${key}: ${name} is not supported: ${adRemovedIn(product, version)}; ${configKey("afterAdRemoval")} ${why} (set it to scanAlert to deploy the rule-based port-scan alert instead)`,
+        );
         return { known: false, name, why: `${name} has no Anomaly Detection to configure` };
     }
     if (era === "globalAlert" && !detectorsOf(enterpriseEquivalent(product, version))) {
@@ -728,17 +774,58 @@ function globalAlertEra(
     };
 }
 
-/** Why each era refuses the keys of the other, in the words users need. */
-const otherEraReasons: Record<Era, (release: string, name: string) => string> = {
-    manifest: (release, name) =>
-        name === "detectors"
+function ruleBasedEra(
+    reader: ConfigReader,
+    release: ReleaseKnowledge,
+    problems: string[],
+): Omit<RuleBasedEraSettings, keyof CommonSettings> | undefined {
+    const known = release.known ? release : undefined;
+    const threshold = reader.defaulted("scanAlertThreshold");
+    const severity = reader.defaulted("scanAlertSeverity");
+    const webhook = parseWebhook(
+        reader.structured("scanAlertWebhook"),
+        known ? { product: known.product, version: known.version } : undefined,
+    );
+    problems.push(...webhook.problems);
+    const rules = known && globalAlertRulesOf(known.product, known.version);
+    if (!known || !rules) {
+        return undefined;
+    }
+    return {
+        era: "ruleBased",
+        portScanThreshold: threshold,
+        scanAlertSeverity: severity,
+        globalAlertRules: rules,
+        webhook: webhook.settings,
+    };
+}
+
+/** Why a release of one era refuses a key of another scope, in the words users need. */
+function otherEraReason(
+    era: Era,
+    scope: Era,
+    release: string,
+    name: string,
+    rules?: GlobalAlertRules,
+): string {
+    if (scope === "ruleBased") {
+        return `applies only to releases without AD (Calico Enterprise 3.18 and later, Calico Cloud 18.3 and later), where the stack deploys the rule-based scan alert; ${release} still has AD`;
+    }
+    if (era === "ruleBased") {
+        const instead = `the stack deploys the rule-based port-scan alert instead (${configKey("scanAlertThreshold")}, ${configKey("scanAlertSeverity")}); remove ${configKey(name)}`;
+        return scope === "globalAlert"
+            ? `it configures GlobalAlerts of type AnomalyDetection, which ${release} refuses (AD was removed; GlobalAlert types there: ${rules?.types.join(", ") ?? "RuleBased"}); ${instead}`
+            : `it configures the AD jobs Deployment of the manifest era, and ${release} has no AD; ${instead}`;
+    }
+    if (era === "manifest") {
+        return name === "detectors"
             ? `applies from Calico 3.13 on; in ${release} every job runs unless listed in ${configKey("disabledJobs")}`
-            : `applies from Calico 3.13 on (GlobalAlert era); ${release} runs the AD jobs Deployment, configured by ${configKey("jobEnv")} and ${configKey("disabledJobs")}`,
-    globalAlert: (release, name) =>
-        name === "disabledJobs"
-            ? `applies to the manifest era (up to 3.12); in ${release} detectors are off unless listed in ${configKey("detectors")}`
-            : `the operator picks the detector image in ${release}`,
-};
+            : `applies from Calico 3.13 on (GlobalAlert era); ${release} runs the AD jobs Deployment, configured by ${configKey("jobEnv")} and ${configKey("disabledJobs")}`;
+    }
+    return name === "disabledJobs"
+        ? `applies to the manifest era (up to 3.12); in ${release} detectors are off unless listed in ${configKey("detectors")}`
+        : `the operator picks the detector image in ${release}`;
+}
 
 const idList = listSchema(maxCollectionSize);
 const entryMap = mapSchema(maxCollectionSize, `the catalog has ${envVarCatalog.length} env vars`);
@@ -794,15 +881,23 @@ class ConfigReader {
         }
     }
 
-    /** Records a problem for every set key whose scope is the other era. */
-    rejectOtherEra(era: Era, release: string): void {
-        const otherEra = (scope: KeyScope) => scope !== "all" && scope !== era;
+    /**
+     * Records a problem for every set key whose scope is another era. The GlobalAlert era
+     * explains its refusal of jobEnv itself, per env var.
+     */
+    rejectOtherEra(era: Era, release: string, rules?: GlobalAlertRules): void {
         for (const key of [...scalarKeys, ...structuredKeys]) {
-            if (key.name === "jobEnv" || !otherEra(key.scope) || !this.isSet(key.name)) {
+            const scope: KeyScope = key.scope;
+            if (
+                scope === "all" ||
+                scope === era ||
+                (key.name === "jobEnv" && era === "globalAlert") ||
+                !this.isSet(key.name)
+            ) {
                 continue;
             }
             this.problems.push(
-                `${configKey(key.name)}: is set to ${quote(this.shownValue(key.name))} but ${otherEraReasons[era](release, key.name)}`,
+                `${configKey(key.name)}: is set to ${quote(this.shownValue(key.name))} but ${otherEraReason(era, scope, release, key.name, rules)}`,
             );
             this.ignored.add(key.name);
         }

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { configKey } from "../catalog/configKeys";
+import { Era } from "../catalog/eras";
 import {
     maxSweepAddresses,
     maxTargetSelectorLength,
@@ -73,7 +74,7 @@ export interface IpSweepSimulationSettings {
 
 /** What `parseSimulation` needs to know about the release and the settings in force. */
 export interface SimulationContext {
-    readonly era: "manifest" | "globalAlert";
+    readonly era: Era;
     /** Release name for messages, e.g. "Calico Enterprise 3.12.0". */
     readonly release: string;
     readonly portScanThreshold: number;

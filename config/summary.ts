@@ -1,6 +1,7 @@
 /** What the stack deploys and the settings in force, as the stack outputs show them. */
 import { globalAlertConstants, manifestConstants } from "../catalog/eras";
 import { globalAlertName } from "../catalog/lookup";
+import { scanAlert, webhookConstants } from "../catalog/scanAlert";
 import { releaseName } from "../catalog/versions";
 import { Settings } from "./settings";
 
@@ -45,6 +46,27 @@ export function summarize(settings: Settings, clusterName?: string): DeploymentS
             ),
             enabled: settings.enabledJobs,
             disabled: settings.disabledJobs,
+        };
+    }
+    if (settings.era === "ruleBased") {
+        return {
+            ...common,
+            objects: [
+                `GlobalAlert ${scanAlert.name}`,
+                ...(settings.webhook ? [`SecurityEventWebhook ${webhookConstants.name}`] : []),
+            ],
+            effectiveSettings: {
+                scanAlertThreshold: {
+                    value: settings.portScanThreshold,
+                    source: "stack config or default",
+                },
+                scanAlertSeverity: {
+                    value: settings.scanAlertSeverity,
+                    source: "stack config or default",
+                },
+            },
+            enabled: [scanAlert.name],
+            disabled: [],
         };
     }
     return {

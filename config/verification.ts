@@ -134,6 +134,12 @@ export function parseVerification(
     if (connectTo !== undefined && connectToProblem(connectTo)) {
         problems.push(`${verifyKey}.connectTo: ${connectToProblem(connectTo)}`);
     }
+    if (enabled && context?.era === "ruleBased") {
+        problems.push(
+            `${verifyKey}: checking the rule-based scan alert of releases without AD (its GlobalAlert's status.lastEvent, or its global_alert event) is not built yet; set enabled: false, and see docs/simulations.md for where to look for the alert`,
+        );
+        return { problems };
+    }
     if (enabled && context && !context.portScan) {
         problems.push(
             `${verifyKey}: looks for the alert of the port scan, but ${configKey("simulation")}.portScan is not enabled; enable the port scan or set enabled: false`,

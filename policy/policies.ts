@@ -18,6 +18,7 @@ import {
     simulationProblem,
     simulationPolicyConfigSchema,
     unpinnedImageProblems,
+    webhookCredentialProblems,
 } from "./validators";
 
 const deploymentType = "kubernetes:apps/v1:Deployment";
@@ -66,6 +67,20 @@ export const thresholdsInCatalogRange: ResourceValidationPolicy = {
     ),
 };
 
+export const webhookCredentialsFromSecrets: ResourceValidationPolicy = {
+    name: "calico-ad-webhook-credentials-from-secrets",
+    description:
+        "A SecurityEventWebhook reads the values that carry credentials (Slack and Generic url, Jira apiToken) from a Secret, so they are in neither stack config nor state.",
+    remediationSteps:
+        "Reference a Secret in tigera-intrusion-detection with secretKeyRef in calico-ad:scanAlertWebhook.config.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        if (args.type === "kubernetes:projectcalico.org/v3:SecurityEventWebhook") {
+            webhookCredentialProblems(args.props).forEach((problem) => reportViolation(problem));
+        }
+    },
+};
+
 /** The kubeconfig, read once per policy run, for Commands that use the current context. */
 let kubeContexts: KubeContexts | undefined;
 
@@ -99,4 +114,5 @@ export const policies: ResourceValidationPolicy[] = [
     noLiteralCredentials,
     thresholdsInCatalogRange,
     noSimulationInProduction,
+    webhookCredentialsFromSecrets,
 ];

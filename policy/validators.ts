@@ -7,6 +7,7 @@
 import { renderEnvValue } from "../catalog/envValues";
 import { envVarCatalog, EnvVar, reservedEnvVars } from "../catalog/envVars";
 import { manifestConstants } from "../catalog/eras";
+import { webhookConsumers } from "../catalog/scanAlert";
 import { simulationComponentModule } from "../catalog/simulation";
 import { z } from "zod";
 import { defaultProductionPatterns, productionReason } from "../common/production";
@@ -140,6 +141,29 @@ export function literalCredentialProblems(deployment: DeploymentProps): string[]
             return [];
         }),
     );
+}
+
+/**
+ * SecurityEventWebhook config values that carry credentials for their consumer (the catalog's
+ * `webhookConsumers`) but are not read from a Secret: the Slack or Generic URL, Jira's API
+ * token. The messages name the config entry, never its value.
+ */
+export function webhookCredentialProblems(props: unknown): string[] {
+    const spec = (props as { spec?: { consumer?: unknown; config?: unknown } })?.spec;
+    const consumer = webhookConsumers.find((c) => c.name === spec?.consumer);
+    const config = Array.isArray(spec?.config) ? (spec.config as WebhookConfigProps[]) : [];
+    return config.flatMap((entry) =>
+        consumer?.secret.includes(String(entry?.name)) && !entry.valueFrom?.secretKeyRef
+            ? [
+                  `spec.config ${entry.name} of the ${consumer.name} consumer carries credentials but is not read from a Secret; use valueFrom.secretKeyRef`,
+              ]
+            : [],
+    );
+}
+
+interface WebhookConfigProps {
+    readonly name?: unknown;
+    readonly valueFrom?: { readonly secretKeyRef?: unknown };
 }
 
 /**

@@ -56,6 +56,8 @@ export function literalAt(source: string, start: number): string {
         } else if (c === "$" && source[i + 1] === open) {
             depth++;
             i++;
+        } else if (depth > 0 && c === open) {
+            depth++;
         } else if (depth > 0 && c === close) {
             depth--;
         } else if (depth === 0 && c === quote) {
@@ -65,15 +67,39 @@ export function literalAt(source: string, start: number): string {
     return source.slice(start + 1);
 }
 
+/**
+ * The message with each interpolation replaced by a NUL: `${...}` (braces counted, so an
+ * interpolation may hold objects and nested templates) and, in shell, `$(...)`, `$name`, `$1`.
+ */
+function cutInterpolations(message: string, language: "typescript" | "shell"): string {
+    const openers = language === "typescript" ? { "{": "}" } : { "{": "}", "(": ")" };
+    let out = "";
+    for (let i = 0; i < message.length; i++) {
+        const open = message[i + 1] as keyof typeof openers;
+        if (message[i] !== "$" || !(open in openers)) {
+            out += message[i];
+            continue;
+        }
+        let depth = 0;
+        for (i++; i < message.length; i++) {
+            if (message[i] === open) {
+                depth++;
+            } else if (message[i] === openers[open] && --depth === 0) {
+                break;
+            }
+        }
+        out += "\0";
+    }
+    return language === "shell"
+        ? out.replace(/\$(?:[A-Za-z_][A-Za-z0-9_]*|[0-9*@#?])/g, "\0")
+        : out;
+}
+
 /** The fixed pieces of a message: its text with every interpolation cut out. */
 export function fixedPieces(message: string, language: "typescript" | "shell"): string[] {
-    const interpolation =
-        language === "typescript"
-            ? /\$\{(?:[^{}]|\{[^{}]*\})*\}/g
-            : /\$\((?:[^()]|\([^()]*\))*\)|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\$[0-9*@#?]/g;
-    return message
-        .replace(/\\(["`$\\])/g, "$1")
-        .split(interpolation)
+    return cutInterpolations(message.replace(/\\([`\\])/g, "$1"), language)
+        .replace(/\\(["$])/g, "$1")
+        .split("\0")
         .map((piece) => piece.replace(/\\[nt]/g, " ").replace(/^[\s).,;:'"]+|[\s(.,;:'"@]+$/g, ""))
         .filter((piece) => piece.length > 0);
 }

@@ -3,7 +3,8 @@
  * (nothing is stored): the NetworkPolicies against Calico Open Source v3.32.1's own CRDs (real
  * OpenAPI schemas with CEL rules, from the vendored archive that scripts/local-cluster.sh
  * applies), the GlobalAlerts against the typed GlobalAlert STAND-IN CRD
- * (test/fixtures/cluster/00-crd-globalalerts.yaml; GlobalAlert is Calico Enterprise only).
+ * (test/fixtures/cluster/00-crd-globalalerts.yaml; GlobalAlert is Calico Enterprise only), the
+ * AD detectors' and the rule-based scan alert of releases without AD.
  * Needs scripts/toolchain.sh and a running scripts/local-cluster.sh; skips with the reason
  * otherwise.
  */
@@ -15,6 +16,7 @@ import { version } from "../../catalog/versions";
 import { ClusterType } from "../../catalog/eras";
 import { buildAdJobsManifests } from "../../components/adJobsDeployment";
 import { buildDetectorGlobalAlert } from "../../components/detectorAlerts";
+import { buildScanAlert } from "../../components/scanAlert";
 import { kubeContext, missingPrerequisite } from "./harness";
 
 const skip = missingPrerequisite();
@@ -95,6 +97,23 @@ describe(
                 rejected.output,
                 /spec\.severity: Invalid value: 0: spec\.severity in body should be greater than or equal to 1/,
             );
+        });
+
+        it("the rule-based scan alert passes the stand-in schema; a metric the API has not does not", () => {
+            const alert = buildScanAlert({
+                threshold: 100,
+                severity: 100,
+                period: "5m",
+                lookback: "11m",
+                awaitRollout: true,
+            });
+            const accepted = serverDryRun(alert);
+            assert.equal(accepted.status, 0, accepted.output);
+            const distinct = structuredClone(alert) as { spec: Record<string, unknown> };
+            distinct.spec.metric = "cardinality";
+            const rejected = serverDryRun(distinct);
+            assert.notEqual(rejected.status, 0);
+            assert.match(rejected.output, /spec\.metric: Unsupported value: "cardinality"/);
         });
     },
 );

@@ -7,7 +7,6 @@
  * (the vendored Calico CRD archive has no FelixConfiguration); nothing runs Felix here.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { envVarCatalog } from "../../catalog/envVars";
 import {
@@ -15,9 +14,9 @@ import {
     committedConfig,
     deploymentEnv,
     getObject,
-    kubeContext,
     kubectl,
     missingPrerequisite,
+    setFelix,
     TestStack,
 } from "./harness";
 
@@ -33,20 +32,6 @@ function felixAnnotations(): Record<string, string> {
         (getObject(felix, "default") as { metadata: { annotations?: Record<string, string> } })
             .metadata.annotations ?? {}
     );
-}
-
-/** Replaces FelixConfiguration `default` with one holding `spec`. */
-function setFelix(spec: Record<string, unknown>): void {
-    kubectl(["delete", felix, "default", "--ignore-not-found"]);
-    execFileSync("kubectl", ["--context", kubeContext, "create", "-f", "-"], {
-        input: JSON.stringify({
-            apiVersion: "projectcalico.org/v3",
-            kind: "FelixConfiguration",
-            metadata: { name: "default" },
-            spec,
-        }),
-        stdio: "pipe",
-    });
 }
 
 describe(

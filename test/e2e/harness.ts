@@ -135,6 +135,24 @@ export function getObject(
     return result.stdout.trim() === "" ? undefined : JSON.parse(result.stdout);
 }
 
+/**
+ * Replaces FelixConfiguration `default` with one holding `spec`. STAND-IN: the local cluster's
+ * FelixConfiguration CRD is test/fixtures/cluster/00-crd-felixconfigurations.yaml, and nothing
+ * runs Felix, so the values change no flow logs.
+ */
+export function setFelix(spec: Record<string, unknown>): void {
+    kubectl(["delete", "felixconfigurations.projectcalico.org", "default", "--ignore-not-found"]);
+    execFileSync("kubectl", ["--context", kubeContext, "create", "-f", "-"], {
+        input: JSON.stringify({
+            apiVersion: "projectcalico.org/v3",
+            kind: "FelixConfiguration",
+            metadata: { name: "default" },
+            spec,
+        }),
+        stdio: "pipe",
+    });
+}
+
 export function deploymentEnv(): Record<string, string> {
     const deployment = getObject(
         "deployment",

@@ -13,6 +13,7 @@ import {
 } from "../../catalog/lookup";
 import { compareVersions, parseVersion, valueAt, version } from "../../catalog/versions";
 import { renderEnvValue } from "../../catalog/envValues";
+import { eraSpans } from "../../catalog/eras";
 
 describe("versions", () => {
     it("parses full versions with or without v, and nothing else", () => {
@@ -47,10 +48,10 @@ describe("eras", () => {
         ["enterprise", "3.12.9", "manifest"],
         ["enterprise", "3.13.0", "globalAlert"],
         ["enterprise", "3.17.4", "globalAlert"],
-        ["enterprise", "3.18.0", "unsupported"],
+        ["enterprise", "3.18.0", "ruleBased"],
         ["cloud", "3.12.0", "manifest"],
         ["cloud", "18.2.9", "globalAlert"],
-        ["cloud", "18.3.0", "unsupported"],
+        ["cloud", "18.3.0", "ruleBased"],
     ];
     for (const [product, v, expected] of cases) {
         it(`${product} ${v} is ${expected}`, () => {
@@ -59,14 +60,14 @@ describe("eras", () => {
         });
     }
 
-    it("says AD was removed in 3.18 and in Cloud 18.3", () => {
-        assert.match(
-            JSON.stringify(eraOf("enterprise", version("3.18.0"))),
-            /removed in Calico Enterprise 3.18/,
-        );
-        assert.match(
-            JSON.stringify(eraOf("cloud", version("18.3.0"))),
-            /removed in Calico Cloud 18.3.0/,
+    it("says AD was removed in 3.18 and in Cloud 18.3, and only there", () => {
+        const removal = (product: string, from: string) =>
+            eraSpans.find((s) => s.product === product && s.range.from === from)?.adRemoved;
+        assert.match(removal("enterprise", "3.18.0") ?? "", /removed in Calico Enterprise 3.18/);
+        assert.match(removal("cloud", "18.3.0") ?? "", /removed in Calico Cloud 18.3.0/);
+        assert.deepEqual(
+            eraSpans.filter((s) => s.adRemoved).map((s) => s.era),
+            ["ruleBased", "ruleBased"],
         );
     });
 

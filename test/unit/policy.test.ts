@@ -4,6 +4,7 @@ import { envVarCatalog } from "../../catalog/envVars";
 import { manifestProfile } from "../../catalog/lookup";
 import { version } from "../../catalog/versions";
 import { buildAdJobsManifests } from "../../components/adJobsDeployment";
+import { buildScanAlertWebhook } from "../../components/scanAlert";
 import { ManifestEraSettings, parseSettings } from "../../config/settings";
 import { renderEnvValue } from "../../catalog/envValues";
 import {
@@ -12,6 +13,7 @@ import {
     noSimulationInProduction,
     policies,
     thresholdsInCatalogRange,
+    webhookCredentialsFromSecrets,
 } from "../../policy/policies";
 import { catalogValueProblem, globMatches, imagePinProblem } from "../../policy/validators";
 import { runResourcePolicy, stackFileConfig } from "../helpers";
@@ -57,8 +59,8 @@ function withEnv(deployment: Json, name: string, entry: Json): Json {
 const deployment = (props: Json) => ({ type: deploymentType, props });
 
 describe("the policy pack", () => {
-    it("has four mandatory policies with unique names", () => {
-        assert.equal(new Set(policies.map((p) => p.name)).size, 4);
+    it("has five mandatory policies with unique names", () => {
+        assert.equal(new Set(policies.map((p) => p.name)).size, 5);
         assert.ok(policies.every((p) => p.enforcementLevel === "mandatory"));
     });
 
@@ -258,5 +260,48 @@ describe("no simulation on production stacks", () => {
         assert.ok(globMatches("prod-?", "prod-1"));
         assert.ok(!globMatches("prod.eu", "prodxeu"));
         assert.ok(!globMatches("prod", "production"));
+    });
+});
+
+describe("webhook credentials from Secrets", () => {
+    const webhookType = "kubernetes:projectcalico.org/v3:SecurityEventWebhook";
+    const built = (
+        consumer: string,
+        config: Parameters<typeof buildScanAlertWebhook>[0]["config"],
+    ) => buildScanAlertWebhook({ consumer, state: "Enabled", config }, { awaitRollout: true });
+
+    it("accepts the webhook the stack builds from Secret references", async () => {
+        const props = built("Jira", [
+            { name: "url", value: "https://example.atlassian.net" },
+            { name: "project", value: "SEC" },
+            { name: "apiToken", valueFrom: { kind: "secret", name: "jira", key: "token" } },
+        ]);
+        assert.deepEqual(
+            await runResourcePolicy(webhookCredentialsFromSecrets, { type: webhookType, props }),
+            [],
+        );
+    });
+
+    it("reports a literal Slack URL or a Jira token from a ConfigMap, naming the entry, not the value", async () => {
+        const slack = built("Slack", [
+            { name: "url", value: "https://hooks.slack.com/services/T/B/x" },
+        ]);
+        const jira = built("Jira", [
+            { name: "apiToken", valueFrom: { kind: "configMap", name: "jira", key: "token" } },
+        ]);
+        const violations = [
+            ...(await runResourcePolicy(webhookCredentialsFromSecrets, {
+                type: webhookType,
+                props: slack,
+            })),
+            ...(await runResourcePolicy(webhookCredentialsFromSecrets, {
+                type: webhookType,
+                props: jira,
+            })),
+        ];
+        assert.deepEqual(violations, [
+            "spec.config url of the Slack consumer carries credentials but is not read from a Secret; use valueFrom.secretKeyRef",
+            "spec.config apiToken of the Jira consumer carries credentials but is not read from a Secret; use valueFrom.secretKeyRef",
+        ]);
     });
 });

@@ -7,7 +7,7 @@ describe("releases without AD (config/removal.ts)", () => {
     it("knows CE 3.18+ and CC 18.3+ as removed, with the catalog's reason", () => {
         assert.deepEqual(removedRelease(rawConfig({ calicoVersion: "3.18.0" })), {
             release: "Calico Enterprise 3.18.0",
-            reason: "Anomaly Detection was removed in Calico Enterprise 3.18 (the operator deletes its objects); use Security Event Management instead",
+            reason: "Anomaly Detection was removed in Calico Enterprise 3.18 (the operator deletes its objects)",
         });
         assert.match(
             removedRelease(rawConfig({ product: "cloud", calicoVersion: "18.3.0" }))?.reason ?? "",
@@ -32,7 +32,7 @@ describe("releases without AD (config/removal.ts)", () => {
         const removed = removedRelease(rawConfig({ calicoVersion: "3.18.0" }))!;
         assert.match(
             removalWarning(removed, ["GlobalAlert tigera.io.detector.port-scan"]),
-            /^Anomaly Detection was removed in Calico Enterprise 3\.18 .*moving it to Calico Enterprise 3\.18\.0 deletes its AD objects: GlobalAlert tigera\.io\.detector\.port-scan; nothing else changes$/,
+            /^Anomaly Detection was removed in Calico Enterprise 3\.18 .*on Calico Enterprise 3\.18\.0 it deletes them: GlobalAlert tigera\.io\.detector\.port-scan; nothing else changes \(calico-ad:afterAdRemoval is deleteOnly\)$/,
         );
     });
 });

@@ -198,14 +198,14 @@ describe("bad input is rejected with key, value and what is allowed", () => {
         );
     });
 
-    it("says AD was removed for 3.18 and later", () => {
+    it("says AD was removed for 3.18 and later when afterAdRemoval is fail or deleteOnly", () => {
         assert.match(
-            problem({ calicoVersion: "3.18.0" }),
-            /Calico Enterprise 3\.18\.0 is not supported: Anomaly Detection was removed in Calico Enterprise 3\.18/,
+            problem({ calicoVersion: "3.18.0", afterAdRemoval: "fail" }),
+            /Calico Enterprise 3\.18\.0 is not supported: Anomaly Detection was removed in Calico Enterprise 3\.18 .*; calico-ad:afterAdRemoval is fail \(set it to scanAlert/,
         );
         assert.match(
-            problem({ product: "cloud", calicoVersion: "18.3.0" }),
-            /removed in Calico Cloud 18\.3\.0/,
+            problem({ product: "cloud", calicoVersion: "18.3.0", afterAdRemoval: "deleteOnly" }),
+            /removed in Calico Cloud 18\.3\.0.*afterAdRemoval is deleteOnly, which deletes the AD objects of a stack that deployed them, and this stack has deployed none/,
         );
         assert.match(problem({ calicoVersion: "3.4.0" }), /Elastic ML jobs/);
     });
