@@ -1,7 +1,7 @@
 /** Pure questions answered from the catalog data. */
 import { detectorCatalog, Detector } from "./detectors";
 import { shippedRelease } from "./releases";
-import { envVarCatalog, EnvVar } from "./envVars";
+import { DocumentedSpan, envVarCatalog, EnvVar } from "./envVars";
 import {
     ClusterType,
     cloudToEnterpriseEquivalent,
@@ -76,12 +76,19 @@ export function findEnvVar(name: string): EnvVar | undefined {
     return envVarCatalog.find((e) => e.name === name);
 }
 
+/** What the documentation of release `v` says about `envVar`, if it lists it. */
+export function documentedAt(envVar: EnvVar, v: CalicoVersion): DocumentedSpan | undefined {
+    return envVar.documented.find((span) => inRange(v, span.releases));
+}
+
 /** The version-dependent shape of the manifest-era objects. */
 export interface ManifestProfile {
     readonly args: readonly string[];
     readonly securityContext: JobsSecurityContext;
     readonly modelsHostPath: string;
     readonly httpApi: boolean;
+    /** Whether the release reads AD_DISABLED_JOBS, so the stack writes it. */
+    readonly readsDisabledJobs: boolean;
     readonly defaultDisabledJobs: readonly string[];
     readonly elasticsearch: ElasticsearchAccess;
 }
@@ -92,6 +99,7 @@ export function manifestProfile(v: CalicoVersion, clusterType: ClusterType): Man
         securityContext: valueAt(v, manifestSteps.securityContext),
         modelsHostPath: valueAt(v, manifestSteps.modelsHostPath),
         httpApi: valueAt(v, manifestSteps.httpApi),
+        readsDisabledJobs: valueAt(v, manifestSteps.readsDisabledJobs),
         defaultDisabledJobs: valueAt(v, manifestSteps.defaultDisabledJobs),
         elasticsearch: valueAt(v, elasticsearchAccess[clusterType]),
     };

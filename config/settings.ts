@@ -33,6 +33,7 @@ import {
 } from "../catalog/eras";
 import {
     detectorsOf,
+    documentedAt,
     editDistance,
     enterpriseEquivalent,
     eraOf,
@@ -116,7 +117,13 @@ export interface ManifestEraSettings extends CommonSettings {
     readonly imagePullSecret: string;
     /** Env vars from calico-ad:jobEnv, rendered, in catalog order. */
     readonly jobEnv: readonly EnvSetting[];
+    /** The env vars the stack writes: set in stack config, or documented defaults. */
     readonly effectiveEnv: readonly EffectiveEnvSetting[];
+    /**
+     * Env vars the release reads that no source gives a default for and stack config leaves
+     * unset: the stack does not write them, so the image's own value applies.
+     */
+    readonly leftToImage: readonly string[];
     readonly enabledJobs: readonly string[];
     readonly disabledJobs: readonly string[];
     /** The port-scan threshold in force (configured or default). */
@@ -611,28 +618,34 @@ function manifestEra(
         );
     }
     const profile = manifestProfile(v, known.clusterType);
-    const disabledJobs =
-        configuredDisabled ?? profile.defaultDisabledJobs.filter((id) => jobs.includes(id));
-    const effectiveEnv: EffectiveEnvSetting[] = envVarCatalog
-        .filter((e) => inAnyRange(v, e.readBy) || jobEnv.some((j) => j.name === e.name))
-        .map((e) => {
-            const set = jobEnv.find((j) => j.name === e.name);
-            if (!set) {
-                const rendered = renderEnvValue(e, e.default);
-                return {
-                    name: e.name,
-                    value: "value" in rendered ? rendered.value : String(e.default),
-                    source: "default",
-                };
+    if (configuredDisabled !== undefined && !profile.readsDisabledJobs) {
+        problems.push(
+            `${configKey("disabledJobs")}: ${known.name} does not read AD_DISABLED_JOBS (documented from 3.9.0), so no job can be disabled; remove ${configKey("disabledJobs")}`,
+        );
+    }
+    const disabledJobs = profile.readsDisabledJobs
+        ? (configuredDisabled ?? profile.defaultDisabledJobs.filter((id) => jobs.includes(id)))
+        : [];
+    const effectiveEnv: EffectiveEnvSetting[] = [];
+    const leftToImage: string[] = [];
+    for (const e of envVarCatalog) {
+        const set = jobEnv.find((j) => j.name === e.name);
+        const documented = documentedAt(e, v);
+        if (set) {
+            effectiveEnv.push({
+                ...set,
+                source: documented ? "stack config" : "stack config, not read by this release",
+            });
+        } else if (documented?.default !== undefined) {
+            const rendered = renderEnvValue(e, documented.default);
+            if (!("value" in rendered)) {
+                throw new Error(`catalog error: ${e.name}: ${rendered.problem}`);
             }
-            return {
-                name: e.name,
-                value: set.value,
-                source: inAnyRange(v, e.readBy)
-                    ? "stack config"
-                    : "stack config, not read by this release",
-            };
-        });
+            effectiveEnv.push({ name: e.name, value: rendered.value, source: "default" });
+        } else if (documented) {
+            leftToImage.push(e.name);
+        }
+    }
     const effectiveNumber = (name: string) =>
         Number(effectiveEnv.find((e) => e.name === name)?.value);
 
@@ -643,6 +656,7 @@ function manifestEra(
         imagePullSecret: pullSecret,
         jobEnv,
         effectiveEnv,
+        leftToImage,
         enabledJobs: jobs.filter((id) => !disabledJobs.includes(id)),
         disabledJobs,
         portScanThreshold: effectiveNumber("AD_port_scan_threshold"),
