@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { readClusterRelease } from "./cluster/clusterRelease";
 import { KubectlReader } from "./cluster/kubectl";
-import { adoptionWarning, checkCluster } from "./cluster/preflight";
+import { adoptionWarning, checkCluster, unmanagedEnvWarning } from "./cluster/preflight";
 import { AlertVerification } from "./components/alertVerification";
 import { AnomalyDetection } from "./components/anomalyDetection";
 import { FelixFlushIntervals } from "./components/felixFlushIntervals";
@@ -32,14 +32,15 @@ export = async () => {
     settings.warnings.forEach((warning) => pulumi.log.warn(warning));
 
     const owner = stackOwner(pulumi.getOrganization(), pulumi.getProject(), pulumi.getStack());
-    const { clusterName, adopted, verificationClusterName } = await checkCluster(
+    const { clusterName, adopted, unmanagedEnv, verificationClusterName } = await checkCluster(
         settings,
         cluster || new KubectlReader(settings.kubeContext),
         owner,
     );
-    const adoption = adoptionWarning(adopted);
-    if (adoption) {
-        pulumi.log.warn(adoption);
+    for (const warning of [adoptionWarning(adopted), unmanagedEnvWarning(unmanagedEnv)]) {
+        if (warning) {
+            pulumi.log.warn(warning);
+        }
     }
 
     const provider = new k8s.Provider("cluster", {
