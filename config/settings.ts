@@ -58,7 +58,7 @@ import { defaultProductionPatterns, productionReason } from "../common/productio
 import { prototypeKeys, quote } from "../common/quote";
 import { UserError } from "../common/userError";
 import { KubeContexts } from "../common/kubeconfig";
-import { listSchema, mapSchema, problemsOf, scalarSchema, ScalarValue } from "./schema";
+import { keyPath, listSchema, mapSchema, problemsOf, scalarSchema, ScalarValue } from "./schema";
 import { parseSimulation, SimulationSettings } from "./simulation";
 import {
     alertLatency,
@@ -521,10 +521,6 @@ type Common = {
     readonly warnings: string[];
 };
 
-/** A key path for messages; names from the config that are not plain identifiers are quoted. */
-const keyPath = (key: string, name: string) =>
-    /^[A-Za-z0-9_.-]{1,100}$/.test(name) ? `${key}.${name}` : `${key}[${quote(name)}]`;
-
 function manifestEra(
     reader: ConfigReader,
     release: ReleaseKnowledge,
@@ -536,12 +532,6 @@ function manifestEra(
     const jobEnv: EnvSetting[] = [];
     for (const [name, value] of Object.entries(reader.object("jobEnv") ?? {})) {
         const key = keyPath(configKey("jobEnv"), name);
-        if (prototypeKeys.has(name)) {
-            problems.push(
-                `${key}: ${quote(name)} is not an env var name; see the env var reference in docs/configuration.md`,
-            );
-            continue;
-        }
         if (Object.hasOwn(reservedEnvVars, name)) {
             problems.push(
                 `${key}: ${name} is set by the stack itself; use ${reservedEnvVars[name]} instead`,
@@ -550,10 +540,12 @@ function manifestEra(
         }
         const envVar = findEnvVar(name);
         if (!envVar) {
-            const suggestion = nearestName(
-                name,
-                envVarCatalog.map((e) => e.name),
-            );
+            const suggestion = prototypeKeys.has(name)
+                ? undefined
+                : nearestName(
+                      name,
+                      envVarCatalog.map((e) => e.name),
+                  );
             problems.push(
                 `${key}: unknown AD env var${suggestion ? `; did you mean ${suggestion}?` : "; see the env var reference in docs/configuration.md"}`,
             );
@@ -867,10 +859,10 @@ class ConfigReader {
             return undefined;
         }
         const problems = items.flatMap(
-            (item, index) => itemProblem(item, `${configKey(name)}[${index}]`) ?? [],
+            ({ item, index }) => itemProblem(item, keyPath(configKey(name), index)) ?? [],
         );
         this.problems.push(...problems);
-        return problems.length === 0 ? items : undefined;
+        return problems.length === 0 ? items.map(({ item }) => item) : undefined;
     }
 
     /** A structured key's JSON value parsed by `schema`; undefined when unset or bad. */
