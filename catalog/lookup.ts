@@ -11,6 +11,7 @@ import {
     elasticsearchAccess,
     globalAlertConstants,
     JobsSecurityContext,
+    manifestConstants,
     manifestSteps,
 } from "./eras";
 import {
@@ -74,6 +75,19 @@ export function findDetector(id: string): Detector | undefined {
 
 export function findEnvVar(name: string): EnvVar | undefined {
     return envVarCatalog.find((e) => e.name === name);
+}
+
+/**
+ * Whether an object's namespace and name are those of the manifest-era AD jobs Deployment
+ * (`tigera-intrusion-detection/ad-jobs-deployment`); the caller knows it is a Deployment.
+ */
+export function isAdDeployment(
+    metadata: { readonly namespace?: unknown; readonly name?: unknown } | undefined,
+): boolean {
+    return (
+        metadata?.namespace === manifestConstants.namespace &&
+        metadata?.name === manifestConstants.deploymentName
+    );
 }
 
 /** What the documentation of release `v` says about `envVar`, if it lists it. */

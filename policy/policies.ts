@@ -13,7 +13,6 @@ import { KubeContexts, readKubeContexts } from "../common/kubeconfig";
 import {
     catalogRangeProblems,
     DeploymentProps,
-    isAdDeployment,
     literalCredentialProblems,
     simulationProblem,
     simulationPolicyConfigSchema,
@@ -61,9 +60,7 @@ export const thresholdsInCatalogRange: ResourceValidationPolicy = {
     remediationSteps:
         "Set the value in calico-ad:jobEnv within the range the env var reference documents.",
     enforcementLevel: "mandatory",
-    validateResource: onDeployments((deployment) =>
-        isAdDeployment(deployment) ? catalogRangeProblems(deployment) : [],
-    ),
+    validateResource: onDeployments(catalogRangeProblems),
 };
 
 /** The kubeconfig, read once per policy run, for Commands that use the current context. */

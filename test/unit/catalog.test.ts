@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { detectorCatalog } from "../../catalog/detectors";
 import { envVarCatalog } from "../../catalog/envVars";
 import {
+    isAdDeployment,
     detectorsOf,
     editDistance,
     enterpriseEquivalent,
@@ -73,6 +74,18 @@ describe("eras", () => {
     it("maps Calico Cloud 18.x to the detectors of Enterprise 3.17", () => {
         assert.deepEqual(enterpriseEquivalent("cloud", version("18.1.0")), version("3.17.0"));
         assert.deepEqual(enterpriseEquivalent("cloud", version("3.15.0")), version("3.15.0"));
+    });
+});
+
+describe("the AD Deployment, as the policy pack and the preview summary tell it", () => {
+    it("is tigera-intrusion-detection/ad-jobs-deployment and nothing else", () => {
+        assert.ok(
+            isAdDeployment({ namespace: "tigera-intrusion-detection", name: "ad-jobs-deployment" }),
+        );
+        assert.ok(!isAdDeployment({ namespace: "default", name: "ad-jobs-deployment" }));
+        assert.ok(!isAdDeployment({ namespace: "tigera-intrusion-detection", name: "other" }));
+        assert.ok(!isAdDeployment({ name: "ad-jobs-deployment" }));
+        assert.ok(!isAdDeployment(undefined));
     });
 });
 
