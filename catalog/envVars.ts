@@ -140,17 +140,18 @@ const sensitivity = (name: string, job: string, documented: readonly DocumentedS
         description: "detector sensitivity, 0 to 100",
     });
 
+/** A generic job's modelled fields: 3.11's and 3.12's documented defaults; any of them is allowed. */
 const fieldList = (
     name: string,
     job: string,
-    fields: readonly string[],
-    documented: readonly DocumentedSpan[],
+    fields311: readonly string[],
+    fields312 = fields311,
 ): EnvVar =>
     envVar({
         name,
         type: "fieldList",
-        fields,
-        documented,
+        fields: [...new Set([...fields311, ...fields312])],
+        documented: generation2(fields311.join(","), fields312.join(",")),
         raising: "no direct effect",
         job,
         description: "log fields modelled, one model each",
@@ -419,26 +420,16 @@ export const envVarCatalog: readonly EnvVar[] = [
         description: "expected events per day below which a verb is rare",
     }),
     sensitivity("AD_GENERIC_FLOWS_SENSITIVITY", "generic_flows", generation2(2.5, 1)),
-    fieldList(
-        "AD_GENERIC_FLOWS_FIELDS",
-        "generic_flows",
-        genericFlowsFields,
-        generation2(genericFlowsFields.join(","), genericFlowsFields.join(",")),
-    ),
+    fieldList("AD_GENERIC_FLOWS_FIELDS", "generic_flows", genericFlowsFields),
     sensitivity("AD_GENERIC_DNS_SENSITIVITY", "generic_dns", generation2(2.5, 4)),
     fieldList(
         "AD_GENERIC_DNS_FIELDS",
         "generic_dns",
         ["count", ...dnsLatencyFields],
-        generation2(["count", ...dnsLatencyFields].join(","), dnsLatencyFields.join(",")),
+        dnsLatencyFields,
     ),
     sensitivity("AD_GENERIC_L7_SENSITIVITY", "generic_l7", generation2(2.5, 10)),
-    fieldList(
-        "AD_GENERIC_L7_FIELDS",
-        "generic_l7",
-        genericL7Fields,
-        generation2(genericL7Fields.join(","), genericL7Fields.join(",")),
-    ),
+    fieldList("AD_GENERIC_L7_FIELDS", "generic_l7", genericL7Fields),
     ...(
         [
             ["AD_TIME_SERIES_DNS_ANOMALY_VALUE_THRESHOLD", "time_series_dns", 1],

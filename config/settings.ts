@@ -29,6 +29,7 @@ import {
     Era,
     globalAlertConstants,
     manifestConstants,
+    manifestSteps,
     releaseShapes,
 } from "../catalog/eras";
 import {
@@ -612,7 +613,7 @@ function manifestEra(
     const profile = manifestProfile(v, known.clusterType);
     if (configuredDisabled !== undefined && !profile.readsDisabledJobs) {
         problems.push(
-            `${configKey("disabledJobs")}: ${known.name} does not read AD_DISABLED_JOBS (documented from 3.9.0), so no job can be disabled; remove ${configKey("disabledJobs")}`,
+            `${configKey("disabledJobs")}: ${known.name} does not read AD_DISABLED_JOBS (documented from ${manifestSteps.readsDisabledJobs.find((step) => step.value)?.since}), so no job can be disabled; remove ${configKey("disabledJobs")}`,
         );
     }
     const disabledJobs = profile.readsDisabledJobs
