@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readClusterRelease } from "./cluster/clusterRelease";
 import { KubectlReader } from "./cluster/kubectl";
 import { flushInForce } from "./cluster/flowLogs";
-import { adoptionWarning, checkCluster } from "./cluster/preflight";
+import { adoptionWarning, checkCluster, unmanagedEnvWarning } from "./cluster/preflight";
 import { AlertVerification } from "./components/alertVerification";
 import { AnomalyDetection } from "./components/anomalyDetection";
 import { FelixFlushIntervals } from "./components/felixFlushIntervals";
@@ -34,14 +34,12 @@ export = async () => {
     settings.warnings.forEach((warning) => pulumi.log.warn(warning));
 
     const owner = stackOwner(pulumi.getOrganization(), pulumi.getProject(), pulumi.getStack());
-    const { clusterName, adopted, verificationClusterName, flowLogs } = await checkCluster(
-        settings,
-        cluster || new KubectlReader(settings.kubeContext),
-        owner,
-    );
-    const adoption = adoptionWarning(adopted);
-    if (adoption) {
-        pulumi.log.warn(adoption);
+    const { clusterName, adopted, unmanagedEnv, verificationClusterName, flowLogs } =
+        await checkCluster(settings, cluster || new KubectlReader(settings.kubeContext), owner);
+    for (const warning of [adoptionWarning(adopted), unmanagedEnvWarning(unmanagedEnv)]) {
+        if (warning) {
+            pulumi.log.warn(warning);
+        }
     }
     flowLogs?.warnings.forEach((warning) => pulumi.log.warn(warning));
 

@@ -72,41 +72,82 @@ export function renderEnvValue(envVar: EnvVar, raw: unknown): Rendered {
             return { value: text === "true" ? "True" : "False" };
         }
         case "duration": {
-            if (typeof raw !== "string" || !/^\d+(ms|s|m|h)$/.test(raw)) {
+            // Elasticsearch time units take one unit: 20s or 2m, never 1m20s.
+            if (typeof raw !== "string" || parseDuration(raw)?.units !== 1) {
                 return bad();
             }
             return { value: raw };
         }
         case "fieldList": {
-            const fields = splitList(raw);
-            const unknown = fields?.filter((f) => !envVar.fields?.includes(f));
-            if (!fields || fields.length === 0 || (unknown && unknown.length > 0)) {
+            const items = listItems(raw);
+            if (!items || items.length === 0) {
                 return bad();
             }
-            return { value: fields.join(",") };
+            const unknown = items.filter(({ item }) => !envVar.fields?.includes(item));
+            if (unknown.length > 0) {
+                const shown = unknown
+                    .slice(0, 3)
+                    .map(({ item, index }) => `${quote(item)} (item ${index})`);
+                const rest = unknown.length - shown.length;
+                return {
+                    problem: `unknown field${unknown.length === 1 ? "" : "s"} ${shown.join(", ")}${rest > 0 ? ` and ${rest} more` : ""}; allowed: ${describeAllowed(envVar)}`,
+                };
+            }
+            return { value: items.map(({ item }) => item).join(",") };
         }
     }
 }
 
 /** A list from a YAML list or a comma-separated string; undefined for anything else. */
 export function splitList(raw: unknown): string[] | undefined {
+    return listItems(raw)?.map(({ item }) => item);
+}
+
+/** An item of a list value and its index in the list as the user wrote it, for messages. */
+export interface ListItem {
+    readonly item: string;
+    readonly index: number;
+}
+
+/**
+ * The trimmed items of a YAML list of strings, or of a comma-separated string (empty parts
+ * skipped), each with its index in the user's own list; undefined for anything else.
+ */
+export function listItems(raw: unknown): ListItem[] | undefined {
     if (typeof raw === "string") {
         return raw
             .split(",")
-            .map((item) => item.trim())
-            .filter((item) => item !== "");
+            .map((part, index) => ({ item: part.trim(), index }))
+            .filter(({ item }) => item !== "");
     }
     if (Array.isArray(raw) && raw.every((item) => typeof item === "string")) {
-        return raw.map((item: string) => item.trim());
+        return raw.map((item: string, index) => ({ item: item.trim(), index }));
     }
     return undefined;
 }
 
-/** Go-style duration of whole hours, minutes and seconds, e.g. 15m or 1h30m. */
-export function durationSeconds(text: string): number | undefined {
-    const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+/**
+ * The one duration grammar of stack config: whole numbers with the units h, m, s and ms, largest
+ * first, each at most once (a Go duration without fractions, e.g. 20s, 15m or 1h30m). Returns
+ * the seconds and how many units the text uses.
+ */
+export function parseDuration(text: string): { seconds: number; units: number } | undefined {
+    const match = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/.exec(text);
     if (!match || text === "") {
         return undefined;
     }
-    return Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0);
+    const [hours, minutes, seconds, milliseconds] = match.slice(1);
+    return {
+        seconds:
+            Number(hours ?? 0) * 3600 +
+            Number(minutes ?? 0) * 60 +
+            Number(seconds ?? 0) +
+            Number(milliseconds ?? 0) / 1000,
+        units: match.slice(1).filter((part) => part !== undefined).length,
+    };
+}
+
+/** The seconds of a duration (`parseDuration`), e.g. 900 for 15m. */
+export function durationSeconds(text: string): number | undefined {
+    return parseDuration(text)?.seconds;
 }

@@ -187,6 +187,7 @@ export const manifestSteps: {
     readonly securityContext: Steps<JobsSecurityContext>;
     readonly modelsHostPath: Steps<string>;
     readonly httpApi: Steps<boolean>;
+    readonly readsDisabledJobs: Steps<boolean>;
     readonly defaultDisabledJobs: Steps<readonly string[]>;
 } = {
     /** `python3` arguments: the entry point moved to the `adj` module in 3.8. */
@@ -200,14 +201,15 @@ export const manifestSteps: {
         { since: "3.7.0", value: { privileged: true, allowPrivilegeEscalation: true } },
     ],
     /**
-     * Host directory where trained models persist across pod restarts. Judgement call: the change
-     * (0a5559fcff, 2021-08-18) landed after 3.9.0 (operator v1.21.0, 2021-08-15) and before
-     * 3.10.0 (v1.22.0, 2021-09-24); 3.9.1 (v1.21.4, 2021-10-07) may have carried it too, but its
-     * manifest is not public, so 3.9.x keeps the old path.
+     * Host directory where trained models persist across pod restarts. Upstream changed it in
+     * 0a5559fcff (2021-08-18), three days after operator v1.21.0 (3.9.0); the workshop's own
+     * v3.9.0 manifest (tigera-solutions/calicocloud-aks-workshop
+     * demo/90-anomaly-detection/ad-jobs-deployment-managed.yaml @0e4d4f1) already uses the new
+     * path, and every workshop manifest before it (v3.7.0, @e167253) the old one.
      */
     modelsHostPath: [
         { since: "3.5.0", value: "/var/log/calico" },
-        { since: "3.10.0", value: "/var/log/calico/anomaly_detection_jobs" },
+        { since: "3.9.0", value: "/var/log/calico/anomaly_detection_jobs" },
     ],
     /**
      * The job's HTTP API (`AD_NEED_API`) and the /ad/ping probes arrived together in 3.10
@@ -218,6 +220,14 @@ export const manifestSteps: {
     httpApi: [
         { since: "3.5.0", value: false },
         { since: "3.10.0", value: true },
+    ],
+    /**
+     * Whether the release reads AD_DISABLED_JOBS: first documented by customizing.md @f1e7f6fb54
+     * (2021-08-09, before 3.9.0); still in 3.12's disable.md @8e77472867.
+     */
+    readsDisabledJobs: [
+        { since: "3.5.0", value: false },
+        { since: "3.9.0", value: true },
     ],
     /** Jobs upstream disables by default when the user does not choose. */
     defaultDisabledJobs: [

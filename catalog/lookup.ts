@@ -2,7 +2,7 @@
 import { detectorCatalog, Detector } from "./detectors";
 import { shippedRelease } from "./releases";
 import { globalAlertRules, GlobalAlertRules } from "./scanAlert";
-import { envVarCatalog, EnvVar } from "./envVars";
+import { DocumentedSpan, envVarCatalog, EnvVar } from "./envVars";
 import {
     ClusterType,
     cloudToEnterpriseEquivalent,
@@ -12,6 +12,7 @@ import {
     elasticsearchAccess,
     globalAlertConstants,
     JobsSecurityContext,
+    manifestConstants,
     manifestSteps,
 } from "./eras";
 import {
@@ -90,12 +91,32 @@ export function findEnvVar(name: string): EnvVar | undefined {
     return envVarCatalog.find((e) => e.name === name);
 }
 
+/**
+ * Whether an object's namespace and name are those of the manifest-era AD jobs Deployment
+ * (`tigera-intrusion-detection/ad-jobs-deployment`); the caller knows it is a Deployment.
+ */
+export function isAdDeployment(
+    metadata: { readonly namespace?: unknown; readonly name?: unknown } | undefined,
+): boolean {
+    return (
+        metadata?.namespace === manifestConstants.namespace &&
+        metadata?.name === manifestConstants.deploymentName
+    );
+}
+
+/** What the documentation of release `v` says about `envVar`, if it lists it. */
+export function documentedAt(envVar: EnvVar, v: CalicoVersion): DocumentedSpan | undefined {
+    return envVar.documented.find((span) => inRange(v, span.releases));
+}
+
 /** The version-dependent shape of the manifest-era objects. */
 export interface ManifestProfile {
     readonly args: readonly string[];
     readonly securityContext: JobsSecurityContext;
     readonly modelsHostPath: string;
     readonly httpApi: boolean;
+    /** Whether the release reads AD_DISABLED_JOBS, so the stack writes it. */
+    readonly readsDisabledJobs: boolean;
     readonly defaultDisabledJobs: readonly string[];
     readonly elasticsearch: ElasticsearchAccess;
 }
@@ -106,6 +127,7 @@ export function manifestProfile(v: CalicoVersion, clusterType: ClusterType): Man
         securityContext: valueAt(v, manifestSteps.securityContext),
         modelsHostPath: valueAt(v, manifestSteps.modelsHostPath),
         httpApi: valueAt(v, manifestSteps.httpApi),
+        readsDisabledJobs: valueAt(v, manifestSteps.readsDisabledJobs),
         defaultDisabledJobs: valueAt(v, manifestSteps.defaultDisabledJobs),
         elasticsearch: valueAt(v, elasticsearchAccess[clusterType]),
     };

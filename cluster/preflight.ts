@@ -8,6 +8,7 @@ import { globalAlertName } from "../catalog/lookup";
 import { scanAlert, webhookConstants } from "../catalog/scanAlert";
 import { ClusterObject, prerequisites } from "../catalog/prerequisites";
 import { configKey } from "../catalog/configKeys";
+import { reservedEnvVars } from "../catalog/envVars";
 import { ownerAnnotation, ownerOf } from "../common/ownership";
 import { quote } from "../common/quote";
 import { UserError } from "../common/userError";
@@ -167,6 +168,7 @@ export async function preflight(
         .map((object) => `missing ${describeObject(object)}: ${object.howCreated}`);
 
     const adopted: string[] = [];
+    const unmanagedEnv: string[] = [];
     if (owner !== undefined) {
         const managed = managedObjects(settings);
         const live = await Promise.all(managed.map((object) => cluster.get(object)));
@@ -177,6 +179,9 @@ export async function preflight(
             const other = ownerOf(live[i]);
             if (other === undefined) {
                 adopted.push(describeObject(object));
+                if (settings.era === "manifest" && object.resource === "deployments") {
+                    unmanagedEnv.push(...envNotWritten(live[i], writtenEnvNames(settings)));
+                }
             } else if (other !== owner) {
                 problems.push(
                     `${describeObject(object)} is managed by stack ${quote(other)} (annotation ${ownerAnnotation}), not by this stack ${quote(owner)}; two stacks must not manage the same objects, because destroying either would delete them: use that stack, or destroy it first (if it no longer exists, remove the annotation with \`kubectl annotate ${object.resource} ${object.name}${object.namespace ? ` -n ${object.namespace}` : ""} ${ownerAnnotation}-\`)`,
@@ -230,7 +235,25 @@ export async function preflight(
         clusterName: settings.clusterName ?? clusterName,
         adopted,
         ...(flowLogs ? { flowLogs } : {}),
+        ...(unmanagedEnv.length > 0 ? { unmanagedEnv } : {}),
     };
+}
+
+/** Env var names the stack writes into the AD Deployment: the manifest's own and the AD settings. */
+export function writtenEnvNames(settings: Settings & { era: "manifest" }): Set<string> {
+    return new Set([...Object.keys(reservedEnvVars), ...settings.effectiveEnv.map((e) => e.name)]);
+}
+
+/** Names of the live Deployment's container env vars that are not in `written`, in their order. */
+export function envNotWritten(deployment: unknown, written: ReadonlySet<string>): string[] {
+    const containers =
+        (deployment as { spec?: { template?: { spec?: { containers?: unknown[] } } } })?.spec
+            ?.template?.spec?.containers ?? [];
+    return containers.flatMap((container) =>
+        ((container as { env?: { name?: unknown }[] }).env ?? [])
+            .map((e) => e.name)
+            .filter((name): name is string => typeof name === "string" && !written.has(name)),
+    );
 }
 
 /** What preflight settled. */
@@ -243,6 +266,18 @@ export interface PreflightResult {
     readonly adopted: readonly string[];
     /** Releases without AD: Felix's flow log settings as the scan alert needs them. */
     readonly flowLogs?: FlowLogFindings;
+    /**
+     * Env vars of an adopted AD Deployment that this stack does not write; server-side apply
+     * leaves them in place. Absent when there are none.
+     */
+    readonly unmanagedEnv?: readonly string[];
+}
+
+/** The warning shown for env vars an adopted Deployment carries that the stack does not write. */
+export function unmanagedEnvWarning(names: readonly string[] | undefined): string | undefined {
+    return names === undefined || names.length === 0
+        ? undefined
+        : `the adopted deployment/${manifestConstants.deploymentName} sets ${names.join(", ")}, which this stack does not write: \`pulumi up\` leaves ${names.length === 1 ? "it" : "them"} as applied by hand, and \`pulumi preview --refresh --expect-no-changes\` reports ${names.length === 1 ? "it" : "them"} as changes; carry ${names.length === 1 ? "it" : "them"} into ${configKey("jobEnv")} (see docs/operations.md#adoption-drift-and-ownership) or remove ${names.length === 1 ? "it" : "them"} with \`kubectl -n ${manifestConstants.namespace} set env deployment/${manifestConstants.deploymentName} NAME-\``;
 }
 
 /** The warning shown for objects preflight found without an owner. */

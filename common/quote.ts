@@ -30,22 +30,48 @@ export function quote(value: unknown, maxLength = maxQuotedLength): string {
     return `${shown.slice(0, -1)}..." (${text.length} characters)`;
 }
 
-/** Numbers, booleans and null as JSON; maps and lists by their size, never their whole text. */
-function summarize(value: unknown): string {
+const plural = (n: number) => (n === 1 ? "" : "s");
+
+/** Items of a list or map shown before the rest is counted. */
+const maxItemsShown = 3;
+/** Characters of each shown item, key or value; the whole stays about as short as one value. */
+const maxItemLength = 24;
+
+/**
+ * Numbers, booleans and null as JSON; lists and maps by their first items, each quoted and cut
+ * short, and a count of the rest, so the value that was wrong shows without its whole text.
+ * Structures inside them are shown by size only.
+ */
+function summarize(value: unknown, nested = false): string {
     if (value === null || typeof value === "number" || typeof value === "boolean") {
         return String(value);
     }
     if (Array.isArray(value)) {
-        return value.length === 0 ? "[]" : `a list of ${value.length} item${plural(value.length)}`;
+        if (nested && value.length > 0) {
+            return `[${value.length} item${plural(value.length)}]`;
+        }
+        return bracketed("[", value.slice(0, maxItemsShown).map(item), value.length, "]");
     }
     if (typeof value === "object") {
-        const size = Object.keys(value).length;
-        return size === 0 ? "{}" : `a map of ${size} entr${size === 1 ? "y" : "ies"}`;
+        const entries = Object.entries(value);
+        if (nested && entries.length > 0) {
+            return `{${entries.length} entr${entries.length === 1 ? "y" : "ies"}}`;
+        }
+        const shown = entries
+            .slice(0, maxItemsShown)
+            .map(([key, v]) => `${quote(key, maxItemLength)}: ${item(v)}`);
+        return bracketed("{", shown, entries.length, "}");
     }
     return quote(String(value));
 }
 
-const plural = (n: number) => (n === 1 ? "" : "s");
+const item = (value: unknown) =>
+    typeof value === "string" ? quote(value, maxItemLength) : summarize(value, true);
+
+const bracketed = (open: string, shown: string[], total: number, close: string) => {
+    const rest = total - shown.length;
+    return `${open}${[...shown, ...(rest > 0 ? [`... ${rest} more`] : [])].join(", ")}${close}`;
+};
 
 /** Keys a map in stack config may not use: they would reach JavaScript's object machinery. */
 export const prototypeKeys: ReadonlySet<string> = new Set([

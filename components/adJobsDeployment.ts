@@ -16,12 +16,15 @@ export interface AdJobsDeploymentArgs {
     /** Pull secret in the intrusion detection namespace. */
     readonly imagePullSecret: pulumi.Input<string>;
     /**
-     * Every AD env var the release reads, with the value in force (stack config or the catalog's
-     * default), plus configured ones it does not read; validated and rendered. Defaults are
-     * written out so that the stack owns each setting: a hand edit of any of them is drift.
+     * Every AD env var the release documents a default for, with the value in force (stack config
+     * or that default), plus configured ones; validated and rendered. Defaults are written out so
+     * that the stack owns each setting: a hand edit of any of them is drift.
      */
     readonly jobEnv: readonly EnvSetting[];
-    /** Job IDs rendered into AD_DISABLED_JOBS; empty renders it empty (every job runs). */
+    /**
+     * Job IDs rendered into AD_DISABLED_JOBS; empty renders it empty (every job runs). Not
+     * written for releases that do not read it (`profile.readsDisabledJobs`).
+     */
     readonly disabledJobs: readonly string[];
     /**
      * False skips the readiness await and deletes in the background, for API servers without
@@ -70,7 +73,9 @@ export function buildAdJobsManifests(args: AdJobsDeploymentArgs): {
         { name: "ES_CA_CERT", value: c.caCertPath },
         ...Object.entries(c.esAccessSecretKeys).map(([name, key]) => secretEnv(name, key)),
         ...(args.profile.httpApi ? [{ name: "AD_NEED_API", value: "true" }] : []),
-        { name: "AD_DISABLED_JOBS", value: args.disabledJobs.join(",") },
+        ...(args.profile.readsDisabledJobs
+            ? [{ name: "AD_DISABLED_JOBS", value: args.disabledJobs.join(",") }]
+            : []),
         ...args.jobEnv.map((e) => ({ name: e.name, value: e.value })),
     ];
 

@@ -42,12 +42,20 @@ export function configReference(): string {
     }
     lines.push("", "#### AD job env vars (`calico-ad:jobEnv`, manifest era)", "");
     lines.push(
-        "| Env var | Default | Allowed | Read by releases | Raising it gives | Job |",
-        "|---|---|---|---|---|---|",
+        "The stack writes each variable a release's documentation lists, with the default it documents there, and no other; a value without a documented default is written only when set.",
+        "",
+        "| Env var | Releases that read it: default written (source) | Allowed | Raising it gives | Job |",
+        "|---|---|---|---|---|",
     );
     for (const e of envVarCatalog) {
+        const documented = e.documented
+            .map(
+                (span) =>
+                    `${versions([span.releases])}: ${span.default === undefined ? "none written" : `\`${span.default}\``} (${span.source})`,
+            )
+            .join("; ");
         lines.push(
-            `| \`${e.name}\` | \`${e.default}\` | ${cell(describeAllowed(e))} | ${versions(e.readBy)} | ${e.raising} | ${e.job ?? "all"} |`,
+            `| \`${e.name}\` | ${cell(documented)} | ${cell(describeAllowed(e))} | ${e.raising} | ${e.job ?? "all"} |`,
         );
     }
     lines.push("", "#### Jobs and detectors per release", "");

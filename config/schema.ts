@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { ScalarKey } from "../catalog/configKeys";
-import { splitList } from "../catalog/envValues";
+import { listItems } from "../catalog/envValues";
 import { nearestName } from "../catalog/lookup";
 import { prototypeKeys, quote } from "../common/quote";
 
@@ -170,17 +170,25 @@ const segment = (name: PropertyKey) =>
           ? `[${name}]`
           : `[${quote(String(name))}]`;
 
+/**
+ * The one key path of messages: `key.name`, `key[3]` for a list index, and `key["name"]` for a
+ * name that is not a plain identifier (quoted, so no name can forge a path or a line).
+ */
+export function keyPath(key: string, ...names: readonly PropertyKey[]): string {
+    return key + names.map(segment).join("");
+}
+
 /** One problem per issue, `key.path: message`; unknown fields each with a "did you mean". */
 export function problemsOf(key: string, error: z.ZodError): string[] {
     return error.issues.flatMap((issue) => {
-        const at = key + issue.path.map(segment).join("");
+        const at = keyPath(key, ...issue.path);
         if (issue.code !== "unrecognized_keys") {
             return [`${at}: ${issue.message}`];
         }
         const allowed = issue.message.split(", ");
         return issue.keys.map((name) => {
             const suggestion = prototypeKeys.has(name) ? undefined : nearestName(name, allowed);
-            return `${at}${segment(name)}: unknown field${suggestion ? `; did you mean ${suggestion}?` : ""}; allowed: ${issue.message}`;
+            return `${keyPath(at, name)}: unknown field${suggestion ? `; did you mean ${suggestion}?` : ""}; allowed: ${issue.message}`;
         });
     });
 }
@@ -255,14 +263,14 @@ export function scalarSchema<Key extends ScalarKey>(
 
 /**
  * A list key's value: a YAML list of strings or one comma-separated string, at most
- * `maxItems` items, duplicates dropped.
+ * `maxItems` items, duplicates dropped; each item keeps its index in the list as written.
  */
 export function listSchema(maxItems: number) {
     return z
         .union([z.string(), z.array(z.string())], {
             error: (iss) => `expected a list of IDs, got ${quote(iss.input)}`,
         })
-        .transform((raw) => splitList(raw) ?? [])
+        .transform((raw) => listItems(raw) ?? [])
         .superRefine((items, ctx) => {
             if (items.length > maxItems) {
                 ctx.addIssue({
@@ -272,7 +280,9 @@ export function listSchema(maxItems: number) {
                 });
             }
         })
-        .transform((items) => [...new Set(items)]);
+        .transform((items) =>
+            items.filter((entry, i) => items.findIndex((e) => e.item === entry.item) === i),
+        );
 }
 
 /** A map key's value: names to values, at most `maxEntries`; `why` explains the bound. */

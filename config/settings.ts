@@ -29,12 +29,14 @@ import {
     Era,
     globalAlertConstants,
     manifestConstants,
+    manifestSteps,
     releaseShapes,
 } from "../catalog/eras";
 import {
     adRemovedIn,
     detectorsOf,
     globalAlertRulesOf,
+    documentedAt,
     editDistance,
     enterpriseEquivalent,
     eraOf,
@@ -60,7 +62,7 @@ import { defaultProductionPatterns, productionReason } from "../common/productio
 import { prototypeKeys, quote } from "../common/quote";
 import { UserError } from "../common/userError";
 import { KubeContexts } from "../common/kubeconfig";
-import { listSchema, mapSchema, problemsOf, scalarSchema, ScalarValue } from "./schema";
+import { keyPath, listSchema, mapSchema, problemsOf, scalarSchema, ScalarValue } from "./schema";
 import { parseSimulation, SimulationSettings } from "./simulation";
 import {
     alertLatency,
@@ -120,7 +122,13 @@ export interface ManifestEraSettings extends CommonSettings {
     readonly imagePullSecret: string;
     /** Env vars from calico-ad:jobEnv, rendered, in catalog order. */
     readonly jobEnv: readonly EnvSetting[];
+    /** The env vars the stack writes: set in stack config, or documented defaults. */
     readonly effectiveEnv: readonly EffectiveEnvSetting[];
+    /**
+     * Env vars the release reads that no source gives a default for and stack config leaves
+     * unset: the stack does not write them, so the image's own value applies.
+     */
+    readonly leftToImage: readonly string[];
     readonly enabledJobs: readonly string[];
     readonly disabledJobs: readonly string[];
     /** The port-scan threshold in force (configured or default). */
@@ -560,10 +568,6 @@ type Common = {
     readonly warnings: string[];
 };
 
-/** A key path for messages; names from the config that are not plain identifiers are quoted. */
-const keyPath = (key: string, name: string) =>
-    /^[A-Za-z0-9_.-]{1,100}$/.test(name) ? `${key}.${name}` : `${key}[${quote(name)}]`;
-
 function manifestEra(
     reader: ConfigReader,
     release: ReleaseKnowledge,
@@ -575,12 +579,6 @@ function manifestEra(
     const jobEnv: EnvSetting[] = [];
     for (const [name, value] of Object.entries(reader.object("jobEnv") ?? {})) {
         const key = keyPath(configKey("jobEnv"), name);
-        if (prototypeKeys.has(name)) {
-            problems.push(
-                `${key}: ${quote(name)} is not an env var name; see the env var reference in docs/configuration.md`,
-            );
-            continue;
-        }
         if (Object.hasOwn(reservedEnvVars, name)) {
             problems.push(
                 `${key}: ${name} is set by the stack itself; use ${reservedEnvVars[name]} instead`,
@@ -589,10 +587,12 @@ function manifestEra(
         }
         const envVar = findEnvVar(name);
         if (!envVar) {
-            const suggestion = nearestName(
-                name,
-                envVarCatalog.map((e) => e.name),
-            );
+            const suggestion = prototypeKeys.has(name)
+                ? undefined
+                : nearestName(
+                      name,
+                      envVarCatalog.map((e) => e.name),
+                  );
             problems.push(
                 `${key}: unknown AD env var${suggestion ? `; did you mean ${suggestion}?` : "; see the env var reference in docs/configuration.md"}`,
             );
@@ -657,28 +657,34 @@ function manifestEra(
         );
     }
     const profile = manifestProfile(v, known.clusterType);
-    const disabledJobs =
-        configuredDisabled ?? profile.defaultDisabledJobs.filter((id) => jobs.includes(id));
-    const effectiveEnv: EffectiveEnvSetting[] = envVarCatalog
-        .filter((e) => inAnyRange(v, e.readBy) || jobEnv.some((j) => j.name === e.name))
-        .map((e) => {
-            const set = jobEnv.find((j) => j.name === e.name);
-            if (!set) {
-                const rendered = renderEnvValue(e, e.default);
-                return {
-                    name: e.name,
-                    value: "value" in rendered ? rendered.value : String(e.default),
-                    source: "default",
-                };
+    if (configuredDisabled !== undefined && !profile.readsDisabledJobs) {
+        problems.push(
+            `${configKey("disabledJobs")}: ${known.name} does not read AD_DISABLED_JOBS (documented from ${manifestSteps.readsDisabledJobs.find((step) => step.value)?.since}), so no job can be disabled; remove ${configKey("disabledJobs")}`,
+        );
+    }
+    const disabledJobs = profile.readsDisabledJobs
+        ? (configuredDisabled ?? profile.defaultDisabledJobs.filter((id) => jobs.includes(id)))
+        : [];
+    const effectiveEnv: EffectiveEnvSetting[] = [];
+    const leftToImage: string[] = [];
+    for (const e of envVarCatalog) {
+        const set = jobEnv.find((j) => j.name === e.name);
+        const documented = documentedAt(e, v);
+        if (set) {
+            effectiveEnv.push({
+                ...set,
+                source: documented ? "stack config" : "stack config, not read by this release",
+            });
+        } else if (documented?.default !== undefined) {
+            const rendered = renderEnvValue(e, documented.default);
+            if (!("value" in rendered)) {
+                throw new Error(`catalog error: ${e.name}: ${rendered.problem}`);
             }
-            return {
-                name: e.name,
-                value: set.value,
-                source: inAnyRange(v, e.readBy)
-                    ? "stack config"
-                    : "stack config, not read by this release",
-            };
-        });
+            effectiveEnv.push({ name: e.name, value: rendered.value, source: "default" });
+        } else if (documented) {
+            leftToImage.push(e.name);
+        }
+    }
     const effectiveNumber = (name: string) =>
         Number(effectiveEnv.find((e) => e.name === name)?.value);
 
@@ -689,6 +695,7 @@ function manifestEra(
         imagePullSecret: pullSecret,
         jobEnv,
         effectiveEnv,
+        leftToImage,
         enabledJobs: jobs.filter((id) => !disabledJobs.includes(id)),
         disabledJobs,
         portScanThreshold: effectiveNumber("AD_port_scan_threshold"),
@@ -948,10 +955,10 @@ class ConfigReader {
             return undefined;
         }
         const problems = items.flatMap(
-            (item, index) => itemProblem(item, `${configKey(name)}[${index}]`) ?? [],
+            ({ item, index }) => itemProblem(item, keyPath(configKey(name), index)) ?? [],
         );
         this.problems.push(...problems);
-        return problems.length === 0 ? items : undefined;
+        return problems.length === 0 ? items.map(({ item }) => item) : undefined;
     }
 
     /** A structured key's JSON value parsed by `schema`; undefined when unset or bad. */

@@ -207,8 +207,13 @@ export const ipSweepBlock = simulationBlock({
         }
         const cidr = fields.targetCidr;
         if (cidr && cidr.addresses <= threshold) {
+            // Advice names only ranges the targetCidr check accepts (at most maxSweepAddresses).
+            const advice =
+                threshold < maxSweepAddresses
+                    ? `allowed: a range of more than ${threshold} addresses, e.g. a /${prefixFor(threshold)}`
+                    : `no range the sweep may target (at most ${maxSweepAddresses} addresses) can cross it: lower ${configKey("jobEnv")}.AD_ip_sweep_threshold below ${maxSweepAddresses}, or set enabled: false`;
             problems.push(
-                `${key}.targetCidr: ${quote(cidr.text)} holds ${cidr.addresses} addresses, which cannot cross the ip-sweep threshold of ${threshold} in ${context.release}; allowed: a range of more than ${threshold} addresses, e.g. a /${prefixFor(threshold)}`,
+                `${key}.targetCidr: ${quote(cidr.text)} holds ${cidr.addresses} addresses, which cannot cross the ip-sweep threshold of ${threshold} in ${context.release}; ${advice}`,
             );
         }
         if (context.enabled && !context.enabled.includes("ip_sweep")) {

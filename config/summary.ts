@@ -5,6 +5,10 @@ import { scanAlert, webhookConstants } from "../catalog/scanAlert";
 import { releaseName } from "../catalog/versions";
 import { Settings } from "./settings";
 
+/** The source of a setting the release reads but the stack does not write. */
+export const leftToImageSource =
+    "left to the image: no source documents a default, so the stack does not write it";
+
 /** What the stack deployed and the settings in force, as stack outputs show them. */
 export interface DeploymentSummary {
     readonly release: string;
@@ -13,9 +17,12 @@ export interface DeploymentSummary {
     readonly clusterName?: string;
     /** Objects created, as `Kind namespace/name` or `Kind name`. */
     readonly objects: readonly string[];
-    /** Every setting of the release with its value in force and its source. */
+    /**
+     * Every setting of the release with its value in force and its source. The stack writes each
+     * value it shows; a setting without a value is left to the image (`leftToImageSource`).
+     */
     readonly effectiveSettings: Readonly<
-        Record<string, { value: string | number; source: string }>
+        Record<string, { value?: string | number; source: string }>
     >;
     readonly enabled: readonly string[];
     readonly disabled: readonly string[];
@@ -41,9 +48,10 @@ export function summarize(settings: Settings, clusterName?: string): DeploymentS
                 `NetworkPolicy ${es.target.namespace}/${c.elasticsearchPolicyName}`,
                 `Deployment ${c.namespace}/${c.deploymentName}`,
             ],
-            effectiveSettings: Object.fromEntries(
-                settings.effectiveEnv.map((e) => [e.name, { value: e.value, source: e.source }]),
-            ),
+            effectiveSettings: Object.fromEntries([
+                ...settings.effectiveEnv.map((e) => [e.name, { value: e.value, source: e.source }]),
+                ...settings.leftToImage.map((name) => [name, { source: leftToImageSource }]),
+            ]),
             enabled: settings.enabledJobs,
             disabled: settings.disabledJobs,
         };

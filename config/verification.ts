@@ -12,6 +12,7 @@ import { CalicoVersion, valueAt } from "../catalog/versions";
 import { felixFlushIntervals } from "../catalog/demo";
 import { adBucketMinutes } from "../catalog/simulation";
 import { prototypeKeys, quote } from "../common/quote";
+import { keyPath } from "./schema";
 
 /** What to do when no alert is found (or the search cannot run) before the timeout. */
 export type OnNotFound = "warn" | "error";
@@ -70,11 +71,8 @@ export function parseVerification(
     for (const name of Object.keys(map)) {
         if (!(fields as readonly string[]).includes(name)) {
             const suggestion = prototypeKeys.has(name) ? undefined : nearestName(name, fields);
-            const shown = /^[A-Za-z0-9_]{1,64}$/.test(name)
-                ? `${verifyKey}.${name}`
-                : `${verifyKey}[${quote(name)}]`;
             problems.push(
-                `${shown}: unknown field${suggestion ? `; did you mean ${suggestion}?` : ""}; allowed: ${fields.join(", ")}`,
+                `${keyPath(verifyKey, name)}: unknown field${suggestion ? `; did you mean ${suggestion}?` : ""}; allowed: ${fields.join(", ")}`,
             );
         }
     }

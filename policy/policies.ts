@@ -13,7 +13,6 @@ import { KubeContexts, readKubeContexts } from "../common/kubeconfig";
 import {
     catalogRangeProblems,
     DeploymentProps,
-    isAdDeployment,
     literalCredentialProblems,
     simulationProblem,
     simulationPolicyConfigSchema,
@@ -62,9 +61,7 @@ export const thresholdsInCatalogRange: ResourceValidationPolicy = {
     remediationSteps:
         "Set the value in calico-ad:jobEnv within the range the env var reference documents.",
     enforcementLevel: "mandatory",
-    validateResource: onDeployments((deployment) =>
-        isAdDeployment(deployment) ? catalogRangeProblems(deployment) : [],
-    ),
+    validateResource: onDeployments(catalogRangeProblems),
 };
 
 export const webhookCredentialsFromSecrets: ResourceValidationPolicy = {

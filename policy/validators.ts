@@ -8,6 +8,7 @@ import { renderEnvValue } from "../catalog/envValues";
 import { envVarCatalog, EnvVar, reservedEnvVars } from "../catalog/envVars";
 import { manifestConstants } from "../catalog/eras";
 import { webhookConsumers } from "../catalog/scanAlert";
+import { isAdDeployment } from "../catalog/lookup";
 import { simulationComponentModule } from "../catalog/simulation";
 import { z } from "zod";
 import { defaultProductionPatterns, productionReason } from "../common/production";
@@ -51,14 +52,6 @@ export interface DeploymentProps {
 export function containersOf(deployment: DeploymentProps): ContainerSpec[] {
     const pod = deployment.spec?.template?.spec;
     return [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])];
-}
-
-/** The manifest-era AD jobs Deployment (`tigera-intrusion-detection/ad-jobs-deployment`). */
-export function isAdDeployment(deployment: DeploymentProps): boolean {
-    return (
-        deployment.metadata?.name === manifestConstants.deploymentName &&
-        deployment.metadata?.namespace === manifestConstants.namespace
-    );
 }
 
 /** A release tag: `v3.12.0`, `3.12`, `v3.12.0-1`; a bare major such as `3` still floats. */
@@ -181,7 +174,7 @@ export function catalogValueProblem(envVar: EnvVar, value: string): string | und
  * (CLUSTER_NAME, AD_DISABLED_JOBS, ...) are not thresholds and are skipped.
  */
 export function catalogRangeProblems(deployment: DeploymentProps): string[] {
-    if (!isAdDeployment(deployment)) {
+    if (!isAdDeployment(deployment.metadata)) {
         return [];
     }
     return containersOf(deployment).flatMap((container) =>

@@ -12,6 +12,7 @@ import {
     StepEventStateMetadata,
 } from "@pulumi/pulumi/automation";
 import { manifestConstants } from "../catalog/eras";
+import { isAdDeployment } from "../catalog/lookup";
 import { formatPropertyPath, parsePropertyPath, PathSegment, valueAtPath } from "./propertyPath";
 
 /** What a preview will do to a resource; the engine's replacement steps count as one replace. */
@@ -206,12 +207,18 @@ function labelOf(type: string, urn: string, state?: StepEventStateMetadata): str
 const adDeploymentLabel = `Deployment ${manifestConstants.namespace}/${manifestConstants.deploymentName}`;
 
 /** Whether this is the manifest-era AD jobs Deployment. */
-export function isAdDeployment(resource: Pick<ResourceChange, "type" | "label">): boolean {
-    return resource.type === deploymentType && resource.label === adDeploymentLabel;
+/** The AD Deployment, told by its type and by the namespace and name its label shows (`labelOf`). */
+function isAdDeploymentChange(resource: Pick<ResourceChange, "type" | "label">): boolean {
+    const shown = /^\S+ ([^/\s]+)\/(\S+)$/.exec(resource.label);
+    return (
+        resource.type === deploymentType &&
+        shown !== null &&
+        isAdDeployment({ namespace: shown[1], name: shown[2] })
+    );
 }
 
 function alertsFor(resource: ResourceChange): string[] {
-    if (!isAdDeployment(resource)) {
+    if (!isAdDeploymentChange(resource)) {
         return [];
     }
     if (resource.operation === "replace") {

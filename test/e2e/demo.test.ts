@@ -8,7 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { envVarCatalog } from "../../catalog/envVars";
+import { documentedAt, findEnvVar } from "../../catalog/lookup";
+import { version } from "../../catalog/versions";
 import {
     changes,
     committedConfig,
@@ -120,8 +121,9 @@ describe(
             await stack.stack.up();
             assert.deepEqual(felixSpec(), { flowLogsFlushInterval: "15s", bpfLogLevel: "Info" });
             // The Deployment writes every setting out, so "restored" is the catalog's default.
-            const searchInterval = envVarCatalog.find(
-                (envVar) => envVar.name === "AD_search_interval_minutes",
+            const searchInterval = documentedAt(
+                findEnvVar("AD_search_interval_minutes")!,
+                version(String(committedConfig("local")["calico-ad:calicoVersion"])),
             );
             assert.equal(
                 deploymentEnv().AD_search_interval_minutes,

@@ -51,6 +51,12 @@ const setsNothing = {
     awaitRollout: "false",
 };
 
+/**
+ * What docs/operations.md tells adopters to configure: no threshold, but every env var of the
+ * hand-applied manifest that the stack does not write (the workshop's AD_debug) carried into jobEnv.
+ */
+const adoptsWorkshop = { ...setsNothing, jobEnv: { AD_debug: true } };
+
 function deploymentMeta(): {
     uid: string;
     annotations: Record<string, string>;
@@ -144,7 +150,7 @@ function driftCommand(): string {
 }
 
 describe(
-    "adoption and drift: the workshop's hand-applied objects under a stack that sets nothing",
+    "adoption and drift: the workshop's hand-applied objects under a stack that sets no threshold",
     { skip, concurrency: false },
     () => {
         let stack: TestStack;
@@ -196,7 +202,7 @@ describe(
             }
         });
 
-        it("preview warns that it adopts the three objects applied by hand", async () => {
+        it("preview warns that it adopts the three objects applied by hand, naming the env var the stack would not write", async () => {
             let output = "";
             await stack.stack.preview({ onOutput: (text) => (output += text) });
             assert.match(
@@ -204,6 +210,12 @@ describe(
                 /adopting deployments\/ad-jobs-deployment in namespace tigera-intrusion-detection, networkpolicies\.projectcalico\.org\/allow-tigera\.allow-anomaly-detection/,
             );
             assert.match(output, /takes them over in place \(same UID\)/);
+            assert.match(output, /sets AD_debug, which this stack does not write/);
+            // The adoption steps of docs/operations.md: carry it into jobEnv.
+            await stack.setConfig(adoptsWorkshop);
+            output = "";
+            await stack.stack.preview({ onOutput: (text) => (output += text) });
+            assert.doesNotMatch(output, /which this stack does not write/);
         });
 
         it("up adopts them in place and gives every setting the release reads the stack's value", async () => {
@@ -342,7 +354,7 @@ describe(
             if (!noNode) {
                 unownedPods = await settledPods();
             }
-            second = await TestStack.create("readopt", setsNothing);
+            second = await TestStack.create("readopt", adoptsWorkshop);
             await second.stack.up();
             const adopted = deploymentMeta();
             assert.equal(adopted.uid, unowned.uid);

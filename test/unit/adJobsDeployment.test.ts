@@ -174,8 +174,14 @@ describe("cluster types and version boundaries", () => {
         const env = envOf(deployment);
         assert.equal(env.ELASTIC_HOST, undefined);
         assert.equal(env.AD_NEED_API, undefined);
-        // Written out even when empty, so that a hand-set list is drift the stack puts back.
-        assert.equal(env.AD_DISABLED_JOBS, "");
+        // 3.8 does not read AD_DISABLED_JOBS (documented from 3.9), so the stack leaves it out.
+        assert.equal(env.AD_DISABLED_JOBS, undefined);
+        // From 3.9 it is written out even when empty, so a hand-set list is drift the stack puts back.
+        assert.equal(
+            envOf(buildAdJobsManifests(args("3.9.0", "standalone")).deployment as Json)
+                .AD_DISABLED_JOBS,
+            "",
+        );
         assert.equal(containerOf(deployment).startupProbe, undefined);
         assert.equal(
             deployment.spec.template.spec.volumes[0].secret.secretName,

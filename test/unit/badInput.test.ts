@@ -141,11 +141,29 @@ describe("values that used to pass preview are rejected with key, value and what
         assert.match(
             configError({ ...manifest, jobEnv: { AD_port_scan_threshold: { value: 200 } } })
                 .message,
-            /jobEnv\.AD_port_scan_threshold: a map of 1 entry is not a single value; allowed: an integer from 1 to 65535/,
+            /jobEnv\.AD_port_scan_threshold: \{"value": 200\} is not a single value; allowed: an integer from 1 to 65535/,
         );
         assert.match(
             configError({ ...manifest, jobEnv: { AD_debug: [true] } }).message,
-            /jobEnv\.AD_debug: a list of 1 item is not a single value; allowed: true or false/,
+            /jobEnv\.AD_debug: \[true\] is not a single value; allowed: true or false/,
+        );
+    });
+
+    it("points list indexes at the user's own list, before duplicates and empty items are dropped", () => {
+        const error = configError({ ...manifest, disabledJobs: ["dga", "dga", "dgaa"] });
+        assert.match(error.message, /calico-ad:disabledJobs\[2\]: "dgaa" is not a job ID/);
+        const text = configError({ ...globalAlert, detectors: "dga,,dga, bogus" });
+        assert.match(text.message, /calico-ad:detectors\[3\]: "bogus" is not a detector/);
+    });
+
+    it("names each unknown field of a field list with its index, not the whole list", () => {
+        const error = configError({
+            ...manifest,
+            jobEnv: { AD_GENERIC_DNS_FIELDS: ["latency_mean", "cnt", "latency_max", "bogus"] },
+        });
+        assert.match(
+            error.message,
+            /jobEnv\.AD_GENERIC_DNS_FIELDS: unknown fields "cnt" \(item 1\), "bogus" \(item 3\); allowed: a list/,
         );
     });
 
@@ -177,7 +195,10 @@ describe("values that used to pass preview are rejected with key, value and what
             error.problems.map((p) => p.split(": ")[0]),
             ["calico-ad:jobEnv.__proto__", "calico-ad:jobEnv.constructor"],
         );
-        assert.ok(error.problems.every((p) => p.includes("is not an env var name")));
+        assert.ok(
+            error.problems.every((p) => /: unknown AD env var; see the env var reference/.test(p)),
+            error.message,
+        );
         assert.equal(({} as Record<string, unknown>).polluted, undefined);
         const simulation = JSON.parse(
             '{"portScan": {"__proto__": {"enabled": true}, "namespace": "dev"}}',
@@ -199,6 +220,26 @@ describe("values in messages cannot forge lines", () => {
             );
         }
         assert.equal(quote("x".repeat(500)).length < 100, true);
+    });
+
+    it("shows the first items of lists and maps, each quoted and cut short, and counts the rest", () => {
+        assert.equal(quote(["dga", 3, true, "x"]), '["dga", 3, true, ... 1 more]');
+        assert.equal(
+            quote({ port: "8080", nested: { a: 1 } }),
+            '{"port": "8080", "nested": {1 entry}}',
+        );
+        assert.equal(quote([["deep"]]), "[[1 item]]");
+        const escaped = quote(["a\nb", { "k\u2028": "v" }]);
+        assert.doesNotMatch(escaped, /[\n\u2028]/);
+        const huge = quote(Array(1000).fill("y".repeat(10_000)));
+        assert.ok(huge.length < 150, huge);
+        assert.match(huge, /\.\.\. 997 more\]$/);
+        const bigMap = quote(
+            Object.fromEntries(
+                Array.from({ length: 50 }, (_, i) => [`k${"z".repeat(500)}${i}`, "v".repeat(500)]),
+            ),
+        );
+        assert.ok(bigMap.length < 250, bigMap);
     });
 
     it("keeps each problem on one line whatever the value holds", () => {

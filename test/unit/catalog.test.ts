@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { detectorCatalog } from "../../catalog/detectors";
 import { envVarCatalog } from "../../catalog/envVars";
 import {
+    isAdDeployment,
     detectorsOf,
     editDistance,
     enterpriseEquivalent,
@@ -77,6 +78,18 @@ describe("eras", () => {
     });
 });
 
+describe("the AD Deployment, as the policy pack and the preview summary tell it", () => {
+    it("is tigera-intrusion-detection/ad-jobs-deployment and nothing else", () => {
+        assert.ok(
+            isAdDeployment({ namespace: "tigera-intrusion-detection", name: "ad-jobs-deployment" }),
+        );
+        assert.ok(!isAdDeployment({ namespace: "default", name: "ad-jobs-deployment" }));
+        assert.ok(!isAdDeployment({ namespace: "tigera-intrusion-detection", name: "other" }));
+        assert.ok(!isAdDeployment({ name: "ad-jobs-deployment" }));
+        assert.ok(!isAdDeployment(undefined));
+    });
+});
+
 describe("manifest profile across version boundaries", () => {
     it("3.8 standalone talks to the ES pods on 9200 with the ES http CA", () => {
         const p = manifestProfile(version("3.8.0"), "standalone");
@@ -96,7 +109,12 @@ describe("manifest profile across version boundaries", () => {
             "tigera-secure-es-gateway-http.tigera-elasticsearch.svc",
         );
         assert.equal(p.httpApi, false);
-        assert.equal(p.modelsHostPath, "/var/log/calico");
+        // The workshop's v3.9.0 manifest (aks workshop @0e4d4f1) already uses the new path.
+        assert.equal(p.modelsHostPath, "/var/log/calico/anomaly_detection_jobs");
+        assert.equal(
+            manifestProfile(version("3.8.2"), "standalone").modelsHostPath,
+            "/var/log/calico",
+        );
     });
 
     it("3.10 adds the HTTP API probes and the dedicated models host path", () => {
@@ -191,7 +209,11 @@ describe("catalog integrity", () => {
 
     it("has every default valid under its own type and range", () => {
         for (const e of envVarCatalog) {
-            assert.ok("value" in renderEnvValue(e, e.default), e.name);
+            for (const span of e.documented) {
+                if (span.default !== undefined) {
+                    assert.ok("value" in renderEnvValue(e, span.default), e.name);
+                }
+            }
         }
     });
 });

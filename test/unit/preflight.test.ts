@@ -4,13 +4,19 @@ import { ClusterObject } from "../../catalog/prerequisites";
 import {
     adoptionWarning,
     ClusterReader,
+    envNotWritten,
+    unmanagedEnvWarning,
+    writtenEnvNames,
     clusterNameFromController,
     preflight,
     PreflightError,
     managedObjects,
     requiredObjects,
 } from "../../cluster/preflight";
-import { parseSettings } from "../../config/settings";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { ManifestEraSettings, parseSettings } from "../../config/settings";
 import { rawConfig, stackFileConfig } from "../helpers";
 
 const key = (o: ClusterObject) => `${o.resource}/${o.namespace ?? ""}/${o.name ?? "*"}`;
@@ -232,5 +238,48 @@ describe("preflight: who owns the stack's objects", () => {
         ]);
         assert.match(adoptionWarning(result.adopted) ?? "", /takes it over in place \(same UID\)/);
         assert.equal(adoptionWarning([]), undefined);
+    });
+});
+
+describe("env vars of an adopted Deployment that the stack does not write", () => {
+    const workshop = (
+        yaml.loadAll(
+            fs.readFileSync(
+                path.join(
+                    __dirname,
+                    "..",
+                    "..",
+                    "..",
+                    "test",
+                    "fixtures",
+                    "workshop",
+                    "ad-jobs-deployment-managed.yaml",
+                ),
+                "utf8",
+            ),
+        ) as { kind?: string }[]
+    ).find((o) => o.kind === "Deployment");
+    const stack = (jobEnv?: Record<string, unknown>) =>
+        parseSettings(
+            rawConfig({
+                product: "cloud",
+                calicoVersion: "3.12.0",
+                clusterType: "managed",
+                ...(jobEnv ? { jobEnv } : {}),
+            }),
+        ) as ManifestEraSettings;
+
+    it("names the workshop's AD_debug under a stack that sets nothing, and nothing once jobEnv carries it", () => {
+        assert.ok(workshop, "the fixture holds a Deployment");
+        assert.deepEqual(envNotWritten(workshop, writtenEnvNames(stack())), ["AD_debug"]);
+        assert.deepEqual(envNotWritten(workshop, writtenEnvNames(stack({ AD_debug: true }))), []);
+    });
+
+    it("warns naming each such variable, the config key to carry it in, and how to remove it", () => {
+        const warning = unmanagedEnvWarning(["AD_debug", "EXTRA"]) ?? "";
+        assert.match(warning, /sets AD_debug, EXTRA, which this stack does not write/);
+        assert.match(warning, /carry them into calico-ad:jobEnv/);
+        assert.match(warning, /set env deployment\/ad-jobs-deployment NAME-/);
+        assert.equal(unmanagedEnvWarning(undefined), undefined);
     });
 });

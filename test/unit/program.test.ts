@@ -105,7 +105,7 @@ describe("the whole program (mocks)", () => {
             assert.equal(env[name], value, name);
         }
         assert.deepEqual(outputs.disabled, ["bytes_in", "bytes_out", "process_bytes"]);
-        assert.equal((outputs.warnings as string[]).length, 3);
+        assert.equal((outputs.warnings as string[]).length, 5);
     });
 
     it("deploys GlobalAlerts for the management example", async () => {

@@ -125,11 +125,15 @@ describe("manifest-era boundaries per patch release", () => {
         }
     });
 
-    it("keeps the old host path and no probes through 3.9.x, the new ones from 3.10.0", () => {
+    it("moves the models host path at 3.9.0 (the workshop's v3.9.0 manifest) and adds probes from 3.10.0", () => {
         assert.equal(manifestProfile(version("3.9.1"), "managed").httpApi, false);
         assert.equal(
-            manifestProfile(version("3.9.1"), "managed").modelsHostPath,
+            manifestProfile(version("3.8.9"), "managed").modelsHostPath,
             "/var/log/calico",
+        );
+        assert.equal(
+            manifestProfile(version("3.9.0"), "managed").modelsHostPath,
+            "/var/log/calico/anomaly_detection_jobs",
         );
         assert.equal(manifestProfile(version("3.10.0"), "managed").httpApi, true);
         assert.equal(

@@ -44,9 +44,11 @@ describe("the workshop stack (Pulumi.dev.yaml)", () => {
         assert.equal(env.AD_max_docs, "100000");
     });
 
-    it("warns about the three generation-1 knobs the 3.12 image ignores", () => {
+    it("warns about the five knobs 3.12's reference no longer documents", () => {
         const warned = settings.warnings.map((w) => /jobEnv\.(\w+)/.exec(w)?.[1]).sort();
         assert.deepEqual(warned, [
+            "AD_BytesInModel_min_size_for_train",
+            "AD_BytesOutModel_min_size_for_train",
             "AD_DnsLatency_IsolationForest_score_threshold",
             "AD_ProcessRestarts_threshold",
             "AD_SeasonalAD_c",

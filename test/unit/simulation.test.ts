@@ -265,7 +265,7 @@ describe("ip sweep: only for releases with the ip_sweep job", () => {
         );
         assert.match(
             problemsOf(ipSweep({ targetCidr: ["10.244.1.0/26"] })),
-            /calico-ad:simulation\.ipSweep\.targetCidr: expected a string, got a list of 1 item/,
+            /calico-ad:simulation\.ipSweep\.targetCidr: expected a string, got \["10\.244\.1\.0\/26"\]/,
         );
     });
 
@@ -274,6 +274,37 @@ describe("ip sweep: only for releases with the ip_sweep job", () => {
             problemsOf(ipSweep({ targetCidr: "10.244.1.0/27" })),
             /calico-ad:simulation\.ipSweep\.targetCidr: "10\.244\.1\.0\/27" holds 32 addresses, which cannot cross the ip-sweep threshold of 32 in Calico Cloud 3\.12\.0; allowed: a range of more than 32 addresses, e\.g\. a \/26/,
         );
+    });
+
+    it("for a threshold no allowed range can cross, advises lowering it instead of naming a range the targetCidr check rejects", () => {
+        const high = { ...workshop, ipSweepThreshold: 5000 };
+        const problems = problemsOf(ipSweep({ targetCidr: "10.244.0.0/20" }), high);
+        assert.match(
+            problems,
+            /holds 4096 addresses, which cannot cross the ip-sweep threshold of 5000 in Calico Cloud 3\.12\.0; no range the sweep may target \(at most 4096 addresses\) can cross it: lower calico-ad:jobEnv\.AD_ip_sweep_threshold below 4096, or set enabled: false/,
+        );
+        // Every range named as advice passes the targetCidr check itself.
+        for (const threshold of [1, 32, 100, 2047, 4095]) {
+            const advice = problemsOf(ipSweep({ targetCidr: "10.244.1.0/32" }), {
+                ...workshop,
+                ipSweepThreshold: threshold,
+            });
+            const prefix = /e\.g\. a \/(\d+)/.exec(advice)?.[1];
+            assert.ok(prefix, advice);
+            assert.equal(
+                typeof parseCidr(`10.244.0.0/${prefix}`),
+                "object",
+                `/${prefix} for ${threshold}`,
+            );
+            assert.deepEqual(
+                parseSimulation(ipSweep({ targetCidr: `10.244.0.0/${prefix}` }), {
+                    ...workshop,
+                    ipSweepThreshold: threshold,
+                }).problems,
+                [],
+                `/${prefix} for ${threshold}`,
+            );
+        }
     });
 
     it("says why it is unavailable in the GlobalAlert era or without the job", () => {
