@@ -252,7 +252,7 @@ start_node_or_fall_back() {
     return 0
   fi
   if reason="$(start_node)"; then
-    if [ "${CALICO_AD_SKIP_FIXTURES:-0}" != 1 ]; then apply_node_fixtures; fi
+    if [ "${CALICO_AD_SKIP_FIXTURES:-0}" != 1 ]; then apply_node_fixtures; apply_ad_pipeline; fi
     echo ready >"$NODE_STATUS"
     return 0
   fi
