@@ -34,6 +34,13 @@ export CALICO_AD_STAND_IN_MINUTE_SECONDS="${CALICO_AD_STAND_IN_MINUTE_SECONDS:-6
 # shellcheck source=scripts/env.sh
 source scripts/env.sh
 
+step "the local node's stand-in programs (go vet, go test)"
+(
+  cd tools/node-images
+  export GOTOOLCHAIN=local GOWORK=off GOFLAGS=-mod=mod GOCACHE="${CALICO_AD_GOCACHE:-${CALICO_AD_CACHE}/go/build}"
+  go vet ./... && go test ./...
+)
+
 step "local API server for the tests (${CALICO_AD_CLUSTER_DIR})"
 bash scripts/local-cluster.sh clean
 trap 'bash scripts/local-cluster.sh clean' EXIT
