@@ -1,10 +1,10 @@
 // Command dns-stand-in is a TEST STAND-IN for the cluster's kube-dns, so that the local node's
 // pods can reach Services by name (the AD jobs' ELASTIC_HOST). It answers A queries for
 // `<service>.<namespace>.svc.<CLUSTER_DOMAIN>` over UDP on DNS_ADDRESS with the addresses of the
-// Service's ready endpoints, because no kube-proxy runs here to route cluster IPs (so a Service
+// Service's ready endpoints (EndpointSlices), because no kube-proxy runs here to route cluster IPs (so a Service
 // port must equal its target port), and follows ExternalName Services inside the cluster domain.
 // Every other name is NXDOMAIN. It reads Services and Endpoints through the API with a service
-// account that may only get those.
+// account that may only get Services and list EndpointSlices.
 package main
 
 import (
@@ -48,19 +48,32 @@ func (r *resolver) lookup(name string) ([]netip.Addr, bool) {
 			name = strings.TrimSuffix(strings.ToLower(svc.Spec.ExternalName), ".")
 			continue
 		}
-		var endpoints struct {
-			Subsets []struct {
-				Addresses []struct{ IP string } `json:"addresses"`
-			} `json:"subsets"`
+		var slices struct {
+			Items []struct {
+				AddressType string `json:"addressType"`
+				Endpoints   []struct {
+					Addresses  []string `json:"addresses"`
+					Conditions struct {
+						Ready *bool `json:"ready"`
+					} `json:"conditions"`
+				} `json:"endpoints"`
+			} `json:"items"`
 		}
-		if err := r.api.Get("/api/v1/namespaces/"+namespace+"/endpoints/"+service, &endpoints); err != nil && err != kube.ErrNotFound {
-			log.Printf("endpoints %s/%s: %v", namespace, service, err)
+		if err := r.api.Get("/apis/discovery.k8s.io/v1/namespaces/"+namespace+
+			"/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3D"+service, &slices); err != nil {
+			log.Printf("endpoint slices of %s/%s: %v", namespace, service, err)
 		}
 		var addrs []netip.Addr
-		for _, s := range endpoints.Subsets {
-			for _, a := range s.Addresses {
-				if ip, err := netip.ParseAddr(a.IP); err == nil && ip.Is4() {
-					addrs = append(addrs, ip)
+		for _, slice := range slices.Items {
+			for _, e := range slice.Endpoints {
+				// An unset ready condition means ready.
+				if slice.AddressType != "IPv4" || (e.Conditions.Ready != nil && !*e.Conditions.Ready) {
+					continue
+				}
+				for _, a := range e.Addresses {
+					if ip, err := netip.ParseAddr(a); err == nil {
+						addrs = append(addrs, ip)
+					}
 				}
 			}
 		}
