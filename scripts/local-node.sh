@@ -347,7 +347,7 @@ apply_ad_pipeline() {
     { printf '%s:%s\n' "$(field username)" "$(field password)"
       printf '%s:%s\n' "$(cat "$work/flows-user")" "$(cat "$work/flows-password")"; } >"$work/users"
   ) || { rm -rf "$work"; die "cannot read the AD user's Secret ${IDS_NS}/tigera-ee-ad-job-elasticsearch-access"; }
-  sed -e "s|@NODE_IP@|${NODE_IP}|g" -e "s|@BRIDGE@|${NODE_BRIDGE}|g" -e "s|@APISERVER_PORT@|${AP}|g" \
+  sed -e "s|@NODE_IP@|${NODE_IP}|g" -e "s|@NODE_SUBNET@|${NODE_SUBNET}|g" -e "s|@BRIDGE@|${NODE_BRIDGE}|g" -e "s|@APISERVER_PORT@|${AP}|g" \
     -e "s|@CLUSTER_NAME@|${cluster}|g" -e "s|@CLUSTER_DOMAIN@|${CLUSTER_DOMAIN}|g" "$PIPELINE_TEMPLATE" \
     | kc apply -f - >/dev/null
   secret_from_files tigera-guardian calico-ad-es-stand-in tls.crt="$PKI/es-stand-in.crt" \

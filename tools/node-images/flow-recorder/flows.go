@@ -5,8 +5,28 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 )
+
+// sourceFilter is a classic BPF program that keeps Ethernet frames carrying IPv4 from subnet
+// (their first 256 bytes) and drops every other frame.
+func sourceFilter(subnet netip.Prefix) []syscall.SockFilter {
+	net4 := subnet.Masked().Addr().As4()
+	mask := uint32(0xffffffff) << (32 - subnet.Bits())
+	if subnet.Bits() == 0 {
+		mask = 0
+	}
+	return []syscall.SockFilter{
+		*syscall.LsfStmt(syscall.BPF_LD|syscall.BPF_H|syscall.BPF_ABS, 12),
+		*syscall.LsfJump(syscall.BPF_JMP|syscall.BPF_JEQ|syscall.BPF_K, 0x0800, 0, 4),
+		*syscall.LsfStmt(syscall.BPF_LD|syscall.BPF_W|syscall.BPF_ABS, 14+12),
+		*syscall.LsfStmt(syscall.BPF_ALU|syscall.BPF_AND|syscall.BPF_K, int(mask)),
+		*syscall.LsfJump(syscall.BPF_JMP|syscall.BPF_JEQ|syscall.BPF_K, int(binary.BigEndian.Uint32(net4[:])), 0, 1),
+		*syscall.LsfStmt(syscall.BPF_RET|syscall.BPF_K, 256),
+		*syscall.LsfStmt(syscall.BPF_RET|syscall.BPF_K, 0),
+	}
+}
 
 // packet is what the recorder reads from one Ethernet frame.
 type packet struct {

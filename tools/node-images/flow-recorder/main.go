@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log"
 	"net/netip"
 	"os"
@@ -50,10 +51,15 @@ type recorder struct {
 
 // capture reads frames on every interface and keeps those a pod sends: received on a port of
 // the bridge (not PACKET_OUTGOING, which is the same frame on its way into the next pod).
-func (r *recorder) capture(bridge string) error {
+func (r *recorder) capture(bridge string, subnet netip.Prefix) error {
 	fd, err := syscall.Socket(syscall.AF_PACKET, syscall.SOCK_RAW, int(htons(ethPAll)))
 	if err != nil {
 		return err
+	}
+	// The socket sees every interface of the machine: the kernel passes on only IPv4 from the
+	// node's pod network, so the rest (loopback API traffic, other clusters) costs nothing here.
+	if err := syscall.AttachLsf(fd, sourceFilter(subnet)); err != nil {
+		return fmt.Errorf("attaching the packet filter: %w", err)
 	}
 	var (
 		ports   = bridgePorts(bridge)
@@ -126,8 +132,9 @@ func felixFlushInterval(api *kube.Client) time.Duration {
 
 func main() {
 	bridge, cluster, node := os.Getenv("BRIDGE"), os.Getenv("CLUSTER_NAME"), os.Getenv("NODE_NAME")
-	if bridge == "" || cluster == "" || node == "" {
-		log.Fatal("BRIDGE, CLUSTER_NAME and NODE_NAME must be set")
+	subnet, err := netip.ParsePrefix(os.Getenv("NODE_SUBNET"))
+	if bridge == "" || cluster == "" || node == "" || err != nil || !subnet.Addr().Is4() {
+		log.Fatal("BRIDGE, CLUSTER_NAME, NODE_NAME and NODE_SUBNET (an IPv4 prefix) must be set")
 	}
 	api, err := kube.InCluster()
 	if err != nil {
@@ -138,7 +145,7 @@ func main() {
 		log.Fatalf("Elasticsearch client: %v", err)
 	}
 	r := &recorder{flows: flowTable{}}
-	go func() { log.Fatalf("capture on the ports of %s: %v", bridge, r.capture(bridge)) }()
+	go func() { log.Fatalf("capture on the ports of %s: %v", bridge, r.capture(bridge, subnet)) }()
 	log.Printf("calico-ad TEST STAND-IN for Felix flow logs: recording the pods on %s of node %s for cluster %s", bridge, node, cluster)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
