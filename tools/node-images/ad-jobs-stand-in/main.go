@@ -116,7 +116,9 @@ func main() {
 		if minutes%interval != 0 {
 			continue
 		}
-		now := time.Now()
+		// A record stamped a moment ago may still be on its way into the index: leave the last
+		// seconds to the next run.
+		now := time.Now().Add(-2 * time.Second)
 		log.Printf("START detection: flows from %s to %s", lastCycle.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 		flows, err := flowsSince(store, flowIndex, lastCycle, now, envInt("ES_query_size", 10000))
 		if err != nil {
