@@ -23,8 +23,8 @@
 # CALICO_AD_SKIP_FIXTURES=1 makes `start` skip the fixtures.
 #
 # Where the machine can, `start` also runs one node (scripts/local-node.sh: containerd,
-# kubelet, kube-controller-manager, kube-scheduler, stand-in images) and the workshop pods of
-# test/fixtures/node/; CALICO_AD_NODE=auto (default), 1 (fail without it) or 0 (API server
+# kubelet, kube-controller-manager, kube-scheduler, stand-in images), the workshop pods of
+# test/fixtures/node/ and the local AD pipeline's stand-ins (test/fixtures/node-pipeline/); CALICO_AD_NODE=auto (default), 1 (fail without it) or 0 (API server
 # only). $CALICO_AD_CLUSTER_DIR/node-status says `ready`, or why there is no node. Without a
 # node nothing reconciles: objects are stored and served, Deployments never become ready.
 set -euo pipefail

@@ -4,7 +4,8 @@
 #
 # One node on this machine: containerd (Debian package) with runc and the CNI bridge and
 # host-local plugins, the kubelet, kube-controller-manager and kube-scheduler (built by
-# scripts/toolchain.sh), and the stand-in images of scripts/node-images.sh. Every setting that
+# scripts/toolchain.sh), the stand-in images of scripts/node-images.sh, and the local AD
+# pipeline that turns the pods' packets into AD alerts (apply_ad_pipeline). Every setting that
 # this kind of machine needs (cgroup v1, no systemd, no lowering of oom_score_adj, no dummy links)
 # is explained in docs/local-cluster.md, "Local node".
 #
