@@ -146,5 +146,38 @@ describe(
                 `and raised nothing:\n${adLog}`,
             );
         });
+
+        it("the AD user's Secret no longer holding the user Elasticsearch knows: the verification reports unauthorized at once", async () => {
+            const credential = "tigera-ee-ad-job-elasticsearch-access";
+            const saved = (getObject("secret", credential, ids) as { data: { password: string } })
+                .data.password;
+            const setPassword = (password: string) => {
+                const result = kubectl([
+                    "-n",
+                    ids,
+                    "patch",
+                    "secret",
+                    credential,
+                    "--type=merge",
+                    "--patch",
+                    JSON.stringify({ data: { password } }),
+                ]);
+                assert.equal(result.status, 0, result.stderr);
+            };
+            setPassword(Buffer.from("not-the-password-elasticsearch-knows").toString("base64"));
+            try {
+                // A changed verification setting runs the verification again.
+                await stack.setConfig(config("netshoot2", detectionSeconds + 21));
+                const report = await up();
+                assert.equal(report.status, "unauthorized", JSON.stringify(report));
+                assert.match(report.reason ?? "", /refused the AD user \(HTTP 401\)/);
+                assert.match(
+                    logs(["-n", "tigera-guardian", "deployment/calico-ad-es-stand-in"]),
+                    /_search user="fake-ad-job-user" -> 401/,
+                );
+            } finally {
+                setPassword(saved);
+            }
+        });
     },
 );
