@@ -24,8 +24,8 @@
 # CALICO_AD_SKIP_FIXTURES=1 makes `start` skip the fixtures.
 #
 # Where the machine can, `start` also runs one node (scripts/local-node.sh: containerd,
-# kubelet, kube-controller-manager, kube-scheduler, stand-in images) and the workshop pods of
-# test/fixtures/node/; CALICO_AD_NODE=auto (default), 1 (fail without it) or 0 (API server
+# kubelet, kube-controller-manager, kube-scheduler, stand-in images), the workshop pods of
+# test/fixtures/node/ and the local AD pipeline's stand-ins (test/fixtures/node-pipeline/); CALICO_AD_NODE=auto (default), 1 (fail without it) or 0 (API server
 # only). $CALICO_AD_CLUSTER_DIR/node-status says `ready`, or why there is no node. Without a
 # node nothing reconciles: objects are stored and served, Deployments never become ready.
 set -euo pipefail
@@ -253,7 +253,7 @@ start_node_or_fall_back() {
     return 0
   fi
   if reason="$(start_node)"; then
-    if [ "${CALICO_AD_SKIP_FIXTURES:-0}" != 1 ]; then apply_node_fixtures; fi
+    if [ "${CALICO_AD_SKIP_FIXTURES:-0}" != 1 ]; then apply_node_fixtures; apply_ad_pipeline; fi
     echo ready >"$NODE_STATUS"
     return 0
   fi

@@ -4,7 +4,8 @@
 #
 # One node on this machine: containerd (Debian package) with runc and the CNI bridge and
 # host-local plugins, the kubelet, kube-controller-manager and kube-scheduler (built by
-# scripts/toolchain.sh), and the stand-in images of scripts/node-images.sh. Every setting that
+# scripts/toolchain.sh), the stand-in images of scripts/node-images.sh, and the local AD
+# pipeline that turns the pods' packets into AD alerts (apply_ad_pipeline). Every setting that
 # this kind of machine needs (cgroup v1, no systemd, no lowering of oom_score_adj, no dummy links)
 # is explained in docs/local-cluster.md, "Local node".
 #
@@ -34,6 +35,9 @@ KUBELET_ROOT="$DIR/kubelet"
 NODE_STATUS="$DIR/node-status"
 NODE_READY_TIMEOUT="${CALICO_AD_NODE_READY_TIMEOUT:-180}"
 NODE_FIXTURES="${CALICO_AD_ROOT}/test/fixtures/node"
+PIPELINE_TEMPLATE="${CALICO_AD_ROOT}/test/fixtures/node-pipeline/60-ad-pipeline.yaml.tmpl"
+CLUSTER_DOMAIN=cluster.local
+IDS_NS=tigera-intrusion-detection
 SANDBOX_IMAGE=localhost/calico-ad/pause:test-stand-in
 CNI_BIN_DIR=/usr/lib/cni
 
@@ -157,6 +161,9 @@ port: ${KUBELET_PORT}
 readOnlyPort: 0
 healthzBindAddress: 127.0.0.1
 healthzPort: ${KUBELET_HEALTHZ_PORT}
+# The kube-dns stand-in of the AD pipeline listens on the node IP.
+clusterDNS: [${NODE_IP}]
+clusterDomain: ${CLUSTER_DOMAIN}
 # Only clients with a certificate from the cluster CA (the API server's kubelet client).
 authentication:
   anonymous: { enabled: false }
@@ -287,6 +294,83 @@ apply_node_fixtures() {
     done
   done
   log "workshop pods dev/netshoot and dev/centos Running after $(elapsed "$t0")s"
+}
+
+# es_stand_in_certs: a CA for the Elasticsearch stand-in, which goes into the release's CA
+# Secrets in place of the fixtures' (whose key was discarded), and its serving certificate for
+# every host name the AD jobs of a release use.
+es_stand_in_certs() {
+  [ -f "$PKI/es-stand-in.crt" ] && [ -f "$PKI/es-ca.crt" ] && return 0
+  local names=() n
+  for n in tigera-secure-es-gateway-http.tigera-elasticsearch tigera-secure-es-http.tigera-elasticsearch tigera-guardian.tigera-guardian; do
+    names+=("DNS:${n}.svc" "DNS:${n}.svc.${CLUSTER_DOMAIN}")
+  done
+  (
+    cd "$PKI" || exit 1
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout es-ca.key -out es-ca.crt -days 3650 \
+      -subj "/O=calico-ad test stand-in/CN=calico-ad Elasticsearch stand-in CA" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout es-stand-in.key -out es-stand-in.csr \
+      -subj "/O=calico-ad test stand-in/CN=tigera-secure-es-gateway-http.tigera-elasticsearch.svc" 2>/dev/null
+    printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$(IFS=,; echo "${names[*]}")" >es-stand-in.ext
+    openssl x509 -req -in es-stand-in.csr -CA es-ca.crt -CAkey es-ca.key -CAcreateserial -days 3650 \
+      -extfile es-stand-in.ext -out es-stand-in.crt 2>/dev/null
+    rm -f es-stand-in.csr es-stand-in.ext es-ca.srl
+    chmod 600 es-ca.key es-stand-in.key
+  )
+}
+
+# secret_from_files NAMESPACE NAME KEY=FILE...: creates or replaces a Secret; values never on a
+# command line.
+secret_from_files() {
+  local ns="$1" name="$2" args=() kv; shift 2
+  for kv in "$@"; do args+=("--from-file=$kv"); done
+  kc -n "$ns" create secret generic "$name" "${args[@]}" --dry-run=client -o json \
+    | jq '.metadata.labels = {"calico-ad.test/stand-in": "true"}' | kc apply -f - >/dev/null
+}
+
+# apply_ad_pipeline: the local AD pipeline of test/fixtures/node-pipeline (flow recorder,
+# Elasticsearch and kube-dns stand-ins) with its secrets: the stand-in's TLS key pair, its users
+# (the AD jobs' user from their Secret, and one for the flow recorder), and the stand-in's CA in
+# the CA Secrets the AD jobs and the alert verification read. Waits until all three run.
+apply_ad_pipeline() {
+  local t0 cluster work b64 secret d existed; t0=$(date +%s)
+  es_stand_in_certs
+  existed="$(kc -n tigera-guardian get deployment calico-ad-es-stand-in -o name --ignore-not-found 2>/dev/null)"
+  cluster="$(kc -n "$IDS_NS" get deployment intrusion-detection-controller \
+    -o 'jsonpath={.spec.template.spec.containers[0].env[?(@.name=="CLUSTER_NAME")].value}')"
+  [ -n "$cluster" ] || die "no CLUSTER_NAME in ${IDS_NS}/intrusion-detection-controller: cannot name the flow log index"
+  work="$(mktemp -d)"; chmod 700 "$work"
+  (
+    umask 077
+    field() { kc -n "$IDS_NS" get secret tigera-ee-ad-job-elasticsearch-access -o "jsonpath={.data.$1}" | base64 -d; }
+    printf 'calico-ad-flow-recorder' >"$work/flows-user"
+    openssl rand -hex 24 | tr -d '\n' >"$work/flows-password"
+    { printf '%s:%s\n' "$(field username)" "$(field password)"
+      printf '%s:%s\n' "$(cat "$work/flows-user")" "$(cat "$work/flows-password")"; } >"$work/users"
+  ) || { rm -rf "$work"; die "cannot read the AD user's Secret ${IDS_NS}/tigera-ee-ad-job-elasticsearch-access"; }
+  sed -e "s|@NODE_IP@|${NODE_IP}|g" -e "s|@NODE_SUBNET@|${NODE_SUBNET}|g" -e "s|@BRIDGE@|${NODE_BRIDGE}|g" -e "s|@APISERVER_PORT@|${AP}|g" \
+    -e "s|@CLUSTER_NAME@|${cluster}|g" -e "s|@CLUSTER_DOMAIN@|${CLUSTER_DOMAIN}|g" "$PIPELINE_TEMPLATE" \
+    | kc apply -f - >/dev/null
+  secret_from_files tigera-guardian calico-ad-es-stand-in tls.crt="$PKI/es-stand-in.crt" \
+    tls.key="$PKI/es-stand-in.key" users="$work/users"
+  secret_from_files calico-system calico-ad-flow-recorder-elasticsearch username="$work/flows-user" \
+    password="$work/flows-password" ca.crt="$PKI/es-ca.crt"
+  rm -rf "$work"
+  b64="$(base64 -w0 "$PKI/es-ca.crt")"
+  for secret in tigera-secure-es-gateway-http-certs-public tigera-secure-es-http-certs-public; do
+    kc -n "$IDS_NS" patch secret "$secret" --type=merge -p "{\"data\":{\"tls.crt\":\"${b64}\"}}" >/dev/null
+  done
+  # A restart of the cluster keeps the objects: new pods read the new users and certificates.
+  if [ -n "$existed" ]; then
+    for d in kube-system/calico-ad-dns-stand-in tigera-guardian/calico-ad-es-stand-in calico-system/calico-ad-flow-recorder; do
+      kc -n "${d%%/*}" rollout restart deployment "${d#*/}" >/dev/null
+    done
+  fi
+  for d in kube-system/calico-ad-dns-stand-in tigera-guardian/calico-ad-es-stand-in calico-system/calico-ad-flow-recorder; do
+    kc -n "${d%%/*}" rollout status deployment "${d#*/}" --timeout=120s >/dev/null \
+      || die "deployment ${d} of the AD pipeline not running after 120s (kubectl -n ${d%%/*} describe pods)"
+  done
+  log "AD pipeline stand-ins running after $(elapsed "$t0")s: flow records of ${NODE_BRIDGE} to tigera_secure_ee_flows.${cluster}.*, Elasticsearch behind tigera-guardian/tigera-guardian:9200, kube-dns on ${NODE_IP}:53"
 }
 
 # stop_node: stop the node's processes and remove its pods' containers, mounts and bridge.

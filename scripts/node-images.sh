@@ -12,7 +12,12 @@
 #   centos     docker.io/library/centos:latest, the workshop's target: nothing but pause
 #   ad-jobs    quay.io/tigera/anomaly_detection_jobs:v3.12.0 (the workshop release; more tags
 #              with CALICO_AD_AD_IMAGE_TAGS="v3.12.0 v3.11.0"): a program installed as python3
-#              that answers the /ad/ping probes on port 8000 and runs no detection job
+#              that answers the /ad/ping probes on port 8000 and runs the port_scan and ip_sweep
+#              detectors on the flow logs; its minute lasts CALICO_AD_STAND_IN_MINUTE_SECONDS
+#              (default 60; the tests shorten it), set in the image's env
+#   es         localhost/calico-ad/es-stand-in:test-stand-in: Elasticsearch's API subset
+#   flows      localhost/calico-ad/flow-recorder:test-stand-in: Felix's flow logs, from packets
+#   dns        localhost/calico-ad/dns-stand-in:test-stand-in: kube-dns for Service names
 #
 #   bash scripts/node-images.sh        prints the directory holding the *.tar archives
 #
@@ -28,11 +33,14 @@ log() { printf '[node-images] %s\n' "$*" >&2; }
 die() { printf '[node-images] ERROR: %s\n' "$*" >&2; exit 1; }
 
 AD_TAGS="${CALICO_AD_AD_IMAGE_TAGS:-v3.12.0}"
+MINUTE_SECONDS="${CALICO_AD_STAND_IN_MINUTE_SECONDS:-60}"
+[[ "$MINUTE_SECONDS" =~ ^[1-9][0-9]{0,2}$ ]] \
+  || die "CALICO_AD_STAND_IN_MINUTE_SECONDS must be a whole number of seconds from 1 to 999, got '${MINUTE_SECONDS}'"
 SRC="${CALICO_AD_ROOT}/tools/node-images"
 for t in go jq tar sha256sum nmap ldd; do command -v "$t" >/dev/null || die "$t not found (scripts/install-deps.sh installs nmap)"; done
 
 key="$( {
-  echo "tags=${AD_TAGS} nmap=$(dpkg-query -W -f='${Version}' nmap 2>/dev/null || nmap --version | head -n 1)"
+  echo "tags=${AD_TAGS} minute=${MINUTE_SECONDS} nmap=$(dpkg-query -W -f='${Version}' nmap 2>/dev/null || nmap --version | head -n 1)"
   sha256sum "${BASH_SOURCE[0]}"
   (cd "$SRC" && find . -type f | LC_ALL=C sort | xargs sha256sum)
 } | sha256sum | cut -c1-12)"
@@ -45,7 +53,8 @@ log "building the stand-in images in $OUT"
 
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOWORK=off GOFLAGS=-mod=mod
 export GOCACHE="${CALICO_AD_GOCACHE:-${CALICO_AD_CACHE}/go/build}"
-(cd "$SRC" && go build -trimpath -ldflags "-s -w" -o "$WORK/bin/" ./pause ./ad-jobs-stand-in)
+(cd "$SRC" && go build -trimpath -ldflags "-s -w" -o "$WORK/bin/" \
+  ./pause ./ad-jobs-stand-in ./es-stand-in ./flow-recorder ./dns-stand-in)
 
 # copy_with_libraries ROOTFS BINARY: BINARY and every shared library it loads, at their paths.
 copy_with_libraries() {
@@ -99,8 +108,19 @@ archive centos "calico-ad TEST STAND-IN for the workshop's centos target pod (ru
 
 install -D -m 0755 "$WORK/bin/ad-jobs-stand-in" "$WORK/ad-jobs/usr/local/bin/python3"
 ad_refs=(); for tag in $AD_TAGS; do ad_refs+=("quay.io/tigera/anomaly_detection_jobs:${tag}"); done
-archive ad-jobs "calico-ad TEST STAND-IN for the AD jobs image: answers /ad/ping on 8000, runs no job" \
-  "$WORK/ad-jobs" '["/usr/local/bin/python3"]' "$path_env" "${ad_refs[@]}"
+archive ad-jobs "calico-ad TEST STAND-IN for the AD jobs image: /ad/ping on 8000, port_scan and ip_sweep on the flow logs" \
+  "$WORK/ad-jobs" '["/usr/local/bin/python3"]' \
+  "$(jq -cn --arg m "$MINUTE_SECONDS" '["PATH=/usr/local/bin:/usr/bin:/bin", "CALICO_AD_STAND_IN_MINUTE_SECONDS=\($m)"]')" \
+  "${ad_refs[@]}"
+
+# stand_in NAME DESCRIPTION: the program NAME alone in an image localhost/calico-ad/NAME:test-stand-in.
+stand_in() {
+  install -D -m 0755 "$WORK/bin/$1" "$WORK/$1/$1"
+  archive "$1" "calico-ad TEST STAND-IN for $2" "$WORK/$1" "[\"/$1\"]" "$path_env" "localhost/calico-ad/$1:test-stand-in"
+}
+stand_in es-stand-in "Elasticsearch: the query subset the alert verification sends, in memory"
+stand_in flow-recorder "Felix flow logs: records from the packets on the node's bridge"
+stand_in dns-stand-in "kube-dns: Service names to their endpoints' addresses"
 
 touch "$WORK/out/complete"
 rm -rf "$OUT"; mkdir -p "$(dirname "$OUT")"; mv "$WORK/out" "$OUT"

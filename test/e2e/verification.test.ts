@@ -293,14 +293,40 @@ describe(
             );
         });
 
-        it("without connectTo, port-forwards to the Service behind the host (Guardian on a managed cluster), which this API server cannot", async () => {
-            await stack.setConfig(verify({ timeout: "5s", connectTo: "" }));
-            const report = await up();
-            assert.equal(report.status, "unreachable");
-            assert.match(
-                report.reason as string,
-                /kubectl port-forward to service tigera-guardian\/tigera-guardian:9200 failed/,
-            );
+        it("without connectTo, port-forwards to the Service behind the host (Guardian on a managed cluster) and reports unreachable when no pod answers for it", async () => {
+            // On the local node the Elasticsearch stand-in answers for Guardian: stop it here
+            // (alertPipeline.test.ts covers the route when it runs).
+            const esStandIn = ["-n", "tigera-guardian", "deployment/calico-ad-es-stand-in"];
+            const running = kubectl(["get", ...esStandIn]).status === 0;
+            const scale = (replicas: number) =>
+                mustKubectl(["scale", ...esStandIn, `--replicas=${replicas}`]);
+            if (running) {
+                scale(0);
+                // Fails only when no pod is left to wait for.
+                kubectl([
+                    "-n",
+                    "tigera-guardian",
+                    "wait",
+                    "--for=delete",
+                    "pod",
+                    "-l",
+                    "k8s-app=tigera-guardian",
+                    "--timeout=60s",
+                ]);
+            }
+            try {
+                await stack.setConfig(verify({ timeout: "5s", connectTo: "" }));
+                const report = await up();
+                assert.equal(report.status, "unreachable");
+                assert.match(
+                    report.reason as string,
+                    /kubectl port-forward to service tigera-guardian\/tigera-guardian:9200 failed/,
+                );
+            } finally {
+                if (running) {
+                    scale(1);
+                }
+            }
         });
 
         it("malformed answer: reported at once, and an error when configured", async () => {

@@ -45,7 +45,15 @@ describe("./scripts/demo.sh --stack NAME (stand-in components)", () => {
 
         const calls = fs.readFileSync(path.join(scratch, "pulumi-calls.log"), "utf8");
         assert.match(calls, /^stack select --create real-east --non-interactive$/m);
-        assert.match(calls, /^up --stack real-east --yes --non-interactive --diff$/m);
+        // A short summary by default; the full diff is one flag away (--diff).
+        assert.match(calls, /^up --stack real-east --yes --non-interactive --suppress-outputs$/m);
         assert.match(output, /kubectl stand-in get deployments,pods/);
+
+        const withDiff = bash(["scripts/demo.sh", "--stack", "real-east", "--diff"], env);
+        assert.equal(withDiff.status, 0, withDiff.stdout + withDiff.stderr);
+        assert.match(
+            fs.readFileSync(path.join(scratch, "pulumi-calls.log"), "utf8"),
+            /^up --stack real-east --yes --non-interactive --suppress-outputs --diff$/m,
+        );
     });
 });

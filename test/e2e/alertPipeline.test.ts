@@ -1,0 +1,183 @@
+/**
+ * The workshop's alert from real packets, through the real engine on the local node: `pulumi up`
+ * deploys the AD Deployment in demo mode, runs the port scan with a real `kubectl exec` of nmap,
+ * and the alert verification finds the AD event through its default route, `kubectl
+ * port-forward` to the release's Elasticsearch Service (Guardian, for this managed 3.12 stack),
+ * with the AD user's Secret and CA. The event is derived from the packets alone, by STAND-INS
+ * (scripts/node-images.sh, test/fixtures/node-pipeline): the flow recorder (for Felix's flow
+ * logs) records the scanner's packets on the node's bridge, the AD jobs image applies the
+ * port_scan rule with the threshold in its env, the Elasticsearch stand-in stores and searches,
+ * and the kube-dns stand-in resolves the AD jobs' ELASTIC_HOST.
+ *
+ * The AD stand-in's minute is CALICO_AD_STAND_IN_MINUTE_SECONDS of the image (scripts/test.sh
+ * starts the tests' node with 6 s; unset, 60 s), so its 5-minute search interval takes 30 s.
+ * Needs the node; skips with the reason otherwise, and fails with CALICO_AD_REQUIRE_ALL_TESTS=1.
+ */
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { repoRoot } from "../helpers";
+import { committedConfig, getObject, kubectl, missingNode, TestStack } from "./harness";
+import { deleteNamespace, runPod } from "./node";
+
+const skip = missingNode();
+const ids = "tigera-intrusion-detection";
+const felix = "felixconfigurations.projectcalico.org";
+const namespace = `cad-e2e-alert-${process.pid}`;
+const minuteSeconds = Number(process.env.CALICO_AD_STAND_IN_MINUTE_SECONDS ?? "60");
+// Demo mode's Felix flush (10 s), then the AD job's next search (every 5 of its minutes).
+const detectionSeconds = 10 + 5 * minuteSeconds;
+
+interface Report {
+    found: boolean;
+    status: string;
+    source?: string;
+    description?: string;
+    index?: string;
+    secondsAfterScan?: number;
+    reason?: string;
+}
+
+function logs(args: string[]): string {
+    const result = kubectl(["logs", ...args]);
+    assert.equal(result.status, 0, result.stderr);
+    return result.stdout;
+}
+
+describe(
+    "the scan's alert derived from real packets, verified through kubectl port-forward (real engine, kubelet, nmap; STAND-INS: flow recorder, AD jobs, Elasticsearch, kube-dns)",
+    { skip, concurrency: false },
+    () => {
+        let stack: TestStack;
+        let createdFelix = false;
+        const config = (scannerPod: string, timeoutSeconds: number) => ({
+            ...committedConfig("local"),
+            "calico-ad:demo": "true",
+            "calico-ad:simulation": {
+                portScan: { enabled: true, namespace, scannerPod, targetSelector: "app=centos" },
+                verify: {
+                    enabled: true,
+                    timeout: `${timeoutSeconds}s`,
+                    pollInterval: "2s",
+                    onNotFound: "warn",
+                },
+            },
+        });
+        const up = async () => (await stack.stack.up()).outputs.alertVerification?.value as Report;
+
+        before(async () => {
+            if (!getObject(felix, "default")) {
+                kubectl([
+                    "apply",
+                    "-f",
+                    path.join(repoRoot, "test/fixtures/cluster/35-felixconfiguration-default.yaml"),
+                ]);
+                createdFelix = true;
+            }
+            runPod(namespace, "centos", "docker.io/library/centos:latest", { app: "centos" });
+            runPod(namespace, "netshoot", "docker.io/nicolaka/netshoot:latest", { app: "scanner" });
+            runPod(namespace, "netshoot2", "docker.io/nicolaka/netshoot:latest", {
+                app: "scanner",
+            });
+            stack = await TestStack.create("alert", config("netshoot", 2 * detectionSeconds + 30));
+        });
+        after(async () => {
+            await stack?.remove();
+            deleteNamespace(namespace);
+            if (createdFelix) {
+                kubectl(["delete", felix, "default", "--ignore-not-found"]);
+            }
+        });
+
+        it("220 ports over the workshop's threshold of 200: the AD job raises the alert and the verification finds it in the events index", async () => {
+            const report = await up();
+            assert.equal(report.status, "found", JSON.stringify(report));
+            assert.equal(report.source, `${namespace}/netshoot`);
+            // The count comes from the packets the flow recorder saw, not from the scan's report.
+            assert.match(
+                report.description ?? "",
+                new RegExp(
+                    `^anomaly_detection\\.port_scan: ${namespace}/netshoot sent packets to 220 distinct destination ports .*\\(threshold 200\\)$`,
+                ),
+            );
+            assert.equal(report.index, "tigera_secure_ee_events.local-cluster.lma");
+            assert.ok((report.secondsAfterScan ?? Infinity) <= 2 * detectionSeconds + 30);
+            assert.match(
+                logs(["-n", ids, "deployment/ad-jobs-deployment"]),
+                /AlertClient: sent [1-9]\d* alerts with anomalies\./,
+            );
+            // The search went through the port-forward into the Elasticsearch stand-in's pod,
+            // as the AD user.
+            assert.match(
+                logs(["-n", "tigera-guardian", "deployment/calico-ad-es-stand-in"]),
+                /POST \/tigera_secure_ee_events\.local-cluster\*\/_search user="fake-ad-job-user" -> 200/,
+            );
+        });
+
+        it("the same 220-port scan after AD_port_scan_threshold is raised to 300 on the running Deployment: the AD job reads the flows, raises nothing, and the verification reports not-found", async () => {
+            // The stack refuses a scan that cannot cross its own threshold, so the threshold is
+            // raised where the detector reads it: the running Deployment, as by hand. Pulumi
+            // compares with the inputs it recorded, so the next `up` leaves the Deployment alone.
+            for (const args of [
+                ["set", "env", "deployment/ad-jobs-deployment", "AD_port_scan_threshold=300"],
+                ["rollout", "status", "deployment/ad-jobs-deployment", "--timeout=180s"],
+            ]) {
+                const result = kubectl(["-n", ids, ...args]);
+                assert.equal(result.status, 0, result.stderr);
+            }
+            // Another scanner pod, so the first scan's alert (same 5-minute bucket) is not its own.
+            await stack.setConfig(config("netshoot2", detectionSeconds + 20));
+            const report = await up();
+            assert.equal(report.found, false, JSON.stringify(report));
+            assert.equal(report.status, "not-found", JSON.stringify(report));
+            const adLog = logs(["-n", ids, "deployment/ad-jobs-deployment"]);
+            assert.match(adLog, /port_scan threshold 300/);
+            const cycles = [
+                ...adLog.matchAll(
+                    /STOP detection: (\d+) flow records; AlertClient: sent (\d+) alerts/g,
+                ),
+            ];
+            assert.ok(
+                cycles.some(([, flows]) => Number(flows) >= 220),
+                `a detection cycle read the scan's flow records:\n${adLog}`,
+            );
+            assert.ok(
+                cycles.every(([, , sent]) => sent === "0"),
+                `and raised nothing:\n${adLog}`,
+            );
+        });
+
+        it("the AD user's Secret no longer holding the user Elasticsearch knows: the verification reports unauthorized at once", async () => {
+            const credential = "tigera-ee-ad-job-elasticsearch-access";
+            const saved = (getObject("secret", credential, ids) as { data: { password: string } })
+                .data.password;
+            const setPassword = (password: string) => {
+                const result = kubectl([
+                    "-n",
+                    ids,
+                    "patch",
+                    "secret",
+                    credential,
+                    "--type=merge",
+                    "--patch",
+                    JSON.stringify({ data: { password } }),
+                ]);
+                assert.equal(result.status, 0, result.stderr);
+            };
+            setPassword(Buffer.from("not-the-password-elasticsearch-knows").toString("base64"));
+            try {
+                // A changed verification setting runs the verification again.
+                await stack.setConfig(config("netshoot2", detectionSeconds + 21));
+                const report = await up();
+                assert.equal(report.status, "unauthorized", JSON.stringify(report));
+                assert.match(report.reason ?? "", /refused the AD user \(HTTP 401\)/);
+                assert.match(
+                    logs(["-n", "tigera-guardian", "deployment/calico-ad-es-stand-in"]),
+                    /_search user="fake-ad-job-user" -> 401/,
+                );
+            } finally {
+                setPassword(saved);
+            }
+        });
+    },
+);

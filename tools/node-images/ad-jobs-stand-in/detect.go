@@ -1,0 +1,130 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// rules are the thresholds of the detectors this stand-in runs, read from its env the way the
+// AD jobs read them (AD_port_scan_threshold, AD_ip_sweep_threshold, ES_bucket_size_minutes,
+// AD_DISABLED_JOBS). Source: ../shared/reference/calico-ad.md 2.1, 2.2; detection-tests.md 2.
+type rules struct {
+	portScanThreshold, ipSweepThreshold int
+	bucket                              time.Duration
+	disabled                            map[string]bool
+}
+
+// group is one source's flows in one bucket.
+type group struct {
+	namespace, nameAggr string
+	bucketStart         int64
+	names, ports, ips   map[string]bool
+	flows               int
+}
+
+// anomaly is one alert to write.
+type anomaly struct {
+	job                 string
+	group               *group
+	distinct, threshold int
+}
+
+func text(v any) string {
+	switch s := v.(type) {
+	case string:
+		return s
+	case float64:
+		return fmt.Sprintf("%.0f", s)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// detect applies the port_scan and ip_sweep rules: per source_namespace and source_name_aggr
+// and per bucket of flow start times, the distinct dest_port and dest_ip values (nulled ones
+// skipped), each compared with its threshold. More than the threshold is an anomaly.
+func detect(flows []map[string]any, r rules) []anomaly {
+	groups := map[string]*group{}
+	bucket := int64(r.bucket / time.Second)
+	for _, f := range flows {
+		start, ok := f["start_time"].(float64)
+		if !ok {
+			continue
+		}
+		g0 := &group{namespace: text(f["source_namespace"]), nameAggr: text(f["source_name_aggr"])}
+		g0.bucketStart = int64(start) - int64(start)%bucket
+		key := fmt.Sprintf("%s/%s/%d", g0.namespace, g0.nameAggr, g0.bucketStart)
+		g := groups[key]
+		if g == nil {
+			g0.names, g0.ports, g0.ips = map[string]bool{}, map[string]bool{}, map[string]bool{}
+			g, groups[key] = g0, g0
+		}
+		g.flows++
+		if name := text(f["source_name"]); name != "" && name != "-" {
+			g.names[name] = true
+		}
+		if port := text(f["dest_port"]); port != "" {
+			g.ports[port] = true
+		}
+		if ip := text(f["dest_ip"]); ip != "" && ip != "-" {
+			g.ips[ip] = true
+		}
+	}
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []anomaly
+	for _, k := range keys {
+		g := groups[k]
+		if !r.disabled["port_scan"] && len(g.ports) > r.portScanThreshold {
+			out = append(out, anomaly{"port_scan", g, len(g.ports), r.portScanThreshold})
+		}
+		if !r.disabled["ip_sweep"] && len(g.ips) > r.ipSweepThreshold {
+			out = append(out, anomaly{"ip_sweep", g, len(g.ips), r.ipSweepThreshold})
+		}
+	}
+	return out
+}
+
+// event is the anomaly_detection_job event of an anomaly, in the EventsData shape
+// (../shared/reference/calico-ad.md 4): the description starts with anomaly_detection.<job>.
+func (a anomaly) event(at time.Time, host string, bucket time.Duration) map[string]any {
+	g := a.group
+	what := map[string]string{"port_scan": "distinct destination ports", "ip_sweep": "distinct destination IPs"}[a.job]
+	source := g.namespace + "/" + g.nameAggr
+	e := map[string]any{
+		"time": at.Unix(), "type": "anomaly_detection_job", "origin": a.job, "severity": 100, "host": host,
+		"description": fmt.Sprintf("anomaly_detection.%s: %s sent packets to %d %s within the %d-minute bucket from %s (threshold %d)",
+			a.job, source, a.distinct, what, int(bucket/time.Minute), time.Unix(g.bucketStart, 0).UTC().Format("15:04 UTC"), a.threshold),
+		"source_namespace": g.namespace, "source_name_aggr": g.nameAggr,
+		"record": map[string]any{"job": a.job, "bucket_start": g.bucketStart, "distinct": a.distinct,
+			"threshold": a.threshold, "flows": g.flows, "generated_by": "calico-ad TEST STAND-IN for the AD jobs"},
+	}
+	if len(g.names) == 1 {
+		for name := range g.names {
+			e["source_name"] = name
+		}
+	}
+	if a.job == "port_scan" && len(g.ips) == 1 {
+		for ip := range g.ips {
+			e["dest_ip"] = ip
+		}
+	}
+	return e
+}
+
+// disabledJobs reads AD_DISABLED_JOBS, a comma list without spaces.
+func disabledJobs(list string) map[string]bool {
+	out := map[string]bool{}
+	for _, job := range strings.Split(list, ",") {
+		if job != "" {
+			out[job] = true
+		}
+	}
+	return out
+}

@@ -1,0 +1,190 @@
+// Command flow-recorder is a TEST STAND-IN for Felix's flow logs (and the fluentd that ships
+// them): it reads the packets the local node's pods send, from an AF_PACKET socket on the ports
+// of the node's bridge (BRIDGE), maps addresses to pods through the API (a service account that
+// may only list pods and read FelixConfigurations), and every flowLogsFlushInterval of
+// FelixConfiguration `default` writes one flow log record per source, destination, protocol and
+// destination port to tigera_secure_ee_flows.<CLUSTER_NAME>.<date> in Elasticsearch. It sees
+// only packets: it reads no scan output, stack config or test expectation.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/netip"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"calico-ad.local/tools/node-images/internal/es"
+	"calico-ad.local/tools/node-images/internal/kube"
+)
+
+const ethPAll = 0x0003
+
+func htons(v uint16) uint16 { return v<<8 | v>>8 }
+
+// bridgePorts returns the interface indexes of the bridge's ports (the pods' host-side veths).
+func bridgePorts(bridge string) map[int]bool {
+	ports := map[int]bool{}
+	dirs, _ := filepath.Glob(filepath.Join("/sys/class/net", bridge, "brif", "*"))
+	for _, dir := range dirs {
+		text, err := os.ReadFile(filepath.Join("/sys/class/net", filepath.Base(dir), "ifindex"))
+		if err == nil {
+			if i, err := strconv.Atoi(strings.TrimSpace(string(text))); err == nil {
+				ports[i] = true
+			}
+		}
+	}
+	return ports
+}
+
+type recorder struct {
+	mu    sync.Mutex
+	flows flowTable
+}
+
+// capture reads frames on every interface and keeps those a pod sends: received on a port of
+// the bridge (not PACKET_OUTGOING, which is the same frame on its way into the next pod).
+func (r *recorder) capture(bridge string, subnet netip.Prefix) error {
+	fd, err := syscall.Socket(syscall.AF_PACKET, syscall.SOCK_RAW, int(htons(ethPAll)))
+	if err != nil {
+		return err
+	}
+	// The socket sees every interface of the machine: the kernel passes on only IPv4 from the
+	// node's pod network, so the rest (loopback API traffic, other clusters) costs nothing here.
+	if err := syscall.AttachLsf(fd, sourceFilter(subnet)); err != nil {
+		return fmt.Errorf("attaching the packet filter: %w", err)
+	}
+	var (
+		ports   = bridgePorts(bridge)
+		checked = time.Now()
+		buf     = make([]byte, 256)
+	)
+	for {
+		n, from, err := syscall.Recvfrom(fd, buf, syscall.MSG_TRUNC)
+		if err != nil {
+			if err == syscall.EINTR {
+				continue
+			}
+			return err
+		}
+		ll, ok := from.(*syscall.SockaddrLinklayer)
+		if !ok || ll.Pkttype == syscall.PACKET_OUTGOING {
+			continue
+		}
+		now := time.Now()
+		if now.Sub(checked) > time.Second || !ports[ll.Ifindex] {
+			if now.Sub(checked) > 200*time.Millisecond {
+				ports, checked = bridgePorts(bridge), now
+			}
+			if !ports[ll.Ifindex] {
+				continue
+			}
+		}
+		if n > len(buf) {
+			n = len(buf)
+		}
+		if p, ok := parseFrame(buf[:n]); ok {
+			r.mu.Lock()
+			r.flows.add(p, now)
+			r.mu.Unlock()
+		}
+	}
+}
+
+// pods maps the node's pod addresses (not host-network ones) to their pods.
+func pods(api *kube.Client, node string) (map[netip.Addr]endpoint, error) {
+	var list struct {
+		Items []struct {
+			Metadata struct{ Name, Namespace, GenerateName string } `json:"metadata"`
+			Spec     struct{ HostNetwork bool }                     `json:"spec"`
+			Status   struct{ PodIP string }                         `json:"status"`
+		} `json:"items"`
+	}
+	if err := api.Get("/api/v1/pods?fieldSelector=spec.nodeName%3D"+node, &list); err != nil {
+		return nil, err
+	}
+	out := map[netip.Addr]endpoint{}
+	for _, p := range list.Items {
+		if addr, err := netip.ParseAddr(p.Status.PodIP); err == nil && !p.Spec.HostNetwork {
+			out[addr] = endpoint{p.Metadata.Namespace, p.Metadata.Name, p.Metadata.GenerateName}
+		}
+	}
+	return out, nil
+}
+
+// felixFlushInterval reads flowLogsFlushInterval of FelixConfiguration default.
+func felixFlushInterval(api *kube.Client) time.Duration {
+	var felix struct {
+		Spec struct{ FlowLogsFlushInterval string } `json:"spec"`
+	}
+	if err := api.Get("/apis/projectcalico.org/v3/felixconfigurations/default", &felix); err != nil && err != kube.ErrNotFound {
+		log.Printf("reading FelixConfiguration default: %v (using the default flush interval)", err)
+	}
+	return flushInterval(felix.Spec.FlowLogsFlushInterval)
+}
+
+func main() {
+	bridge, cluster, node := os.Getenv("BRIDGE"), os.Getenv("CLUSTER_NAME"), os.Getenv("NODE_NAME")
+	subnet, err := netip.ParsePrefix(os.Getenv("NODE_SUBNET"))
+	if bridge == "" || cluster == "" || node == "" || err != nil || !subnet.Addr().Is4() {
+		log.Fatal("BRIDGE, CLUSTER_NAME, NODE_NAME and NODE_SUBNET (an IPv4 prefix) must be set")
+	}
+	api, err := kube.InCluster()
+	if err != nil {
+		log.Fatalf("API client: %v", err)
+	}
+	store, err := es.FromEnv("tigera-secure-es-http.tigera-elasticsearch.svc")
+	if err != nil {
+		log.Fatalf("Elasticsearch client: %v", err)
+	}
+	r := &recorder{flows: flowTable{}}
+	go func() { log.Fatalf("capture on the ports of %s: %v", bridge, r.capture(bridge, subnet)) }()
+	log.Printf("calico-ad TEST STAND-IN for Felix flow logs: recording the pods on %s of node %s for cluster %s", bridge, node, cluster)
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	lastFlush := time.Now()
+	var pending []es.Doc
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+		now := time.Now()
+		if now.Sub(lastFlush) < felixFlushInterval(api) {
+			continue
+		}
+		lastFlush = now
+		r.mu.Lock()
+		flows := r.flows
+		r.flows = flowTable{}
+		r.mu.Unlock()
+		if len(flows) > 0 {
+			known, err := pods(api, node)
+			if err != nil {
+				log.Printf("listing the node's pods: %v (addresses stay unnamed)", err)
+			}
+			for _, record := range flows.records(known, node, now) {
+				pending = append(pending, es.Doc{Index: flowIndex(cluster, now), Source: record})
+			}
+		}
+		if len(pending) == 0 {
+			continue
+		}
+		// Kept for the next flush when Elasticsearch is not reachable yet, like fluentd's buffer.
+		if err := store.Bulk(pending); err != nil {
+			log.Printf("writing %d flow log records: %v (retrying at the next flush)", len(pending), err)
+			continue
+		}
+		log.Printf("wrote %d flow log records to %s", len(pending), flowIndex(cluster, now))
+		pending = nil
+	}
+}
