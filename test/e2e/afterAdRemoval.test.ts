@@ -23,6 +23,7 @@ import {
     kubectl,
     missingPrerequisite,
     PlannedStep,
+    restoreFelixDefault,
     setFelix,
     TestStack,
 } from "./harness";
@@ -94,12 +95,7 @@ describe(
         });
         after(async () => {
             await stack?.remove();
-            kubectl([
-                "delete",
-                "felixconfigurations.projectcalico.org",
-                "default",
-                "--ignore-not-found",
-            ]);
+            restoreFelixDefault();
         });
 
         it("previews exactly the AD alert's deletion and the scan alert's creation, with a warning naming both", async () => {
@@ -207,14 +203,7 @@ describe(
     "a new stack on 3.18 (real engine; STAND-IN: GlobalAlert and FelixConfiguration CRDs)",
     { skip, concurrency: false },
     () => {
-        after(() => {
-            kubectl([
-                "delete",
-                "felixconfigurations.projectcalico.org",
-                "default",
-                "--ignore-not-found",
-            ]);
-        });
+        after(() => restoreFelixDefault());
 
         it("deploys the rule-based alert instead of failing, warning that Felix's defaults are assumed", async () => {
             kubectl([

@@ -153,6 +153,16 @@ export function setFelix(spec: Record<string, unknown>): void {
     });
 }
 
+/** Puts back FelixConfiguration `default` as the cluster fixtures create it, for the tests that follow. */
+export function restoreFelixDefault(): void {
+    kubectl(["delete", "felixconfigurations.projectcalico.org", "default", "--ignore-not-found"]);
+    kubectl([
+        "apply",
+        "-f",
+        path.join(repoRoot, "test/fixtures/cluster/35-felixconfiguration-default.yaml"),
+    ]);
+}
+
 export function deploymentEnv(): Record<string, string> {
     const deployment = getObject(
         "deployment",
