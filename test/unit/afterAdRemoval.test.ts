@@ -47,7 +47,7 @@ describe("settings of releases without AD (calico-ad:afterAdRemoval scanAlert)",
         });
         assert.match(
             message,
-            /calico-ad:detectors: is set to a list of 1 item but it configures GlobalAlerts of type AnomalyDetection, which Calico Enterprise 3\.18\.0 refuses \(AD was removed; GlobalAlert types there: RuleBased\); the stack deploys the rule-based port-scan alert instead/,
+            /calico-ad:detectors: is set to \["port_scan"\] but it configures GlobalAlerts of type AnomalyDetection, which Calico Enterprise 3\.18\.0 refuses \(AD was removed; GlobalAlert types there: RuleBased\); the stack deploys the rule-based port-scan alert instead/,
         );
         assert.match(
             message,
