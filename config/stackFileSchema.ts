@@ -52,6 +52,7 @@ const oneOf = (names: readonly string[]) => `(?:${names.map(escapeRegExp).join("
 /** A number as `Number()` reads it from a string (`pulumi config set` stores strings). */
 const numericText = "^\\s*[-+]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?\\s*$";
 const booleanText = "^(?:[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$";
+const anyIntegerText = "^\\s*[-+]?\\d+(?:\\.0*)?\\s*$";
 
 /** A regex (unanchored) of the decimals from `low` to `high`, both of the same length. */
 function sameLengthRange(low: string, high: string): string {
@@ -87,7 +88,7 @@ function sameLengthRange(low: string, high: string): string {
  */
 export function integerRangePattern(min: number, max: number): string {
     if (min < 0) {
-        return "^\\s*[-+]?\\d+\\s*$";
+        return anyIntegerText;
     }
     const alternatives: string[] = [];
     for (let length = String(min).length; length <= String(max).length; length++) {
@@ -95,7 +96,7 @@ export function integerRangePattern(min: number, max: number): string {
         const high = Math.min(max, 10 ** length - 1);
         alternatives.push(sameLengthRange(String(low), String(high)));
     }
-    return `^\\s*\\+?0*(?:${alternatives.join("|")})(?:\\.0*)?\\s*$`;
+    return ["^\\s*\\+?0*(?:", alternatives.join("|"), ")(?:\\.0*)?\\s*$"].join("");
 }
 
 /**
