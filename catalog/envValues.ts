@@ -126,13 +126,16 @@ export function listItems(raw: unknown): ListItem[] | undefined {
     return undefined;
 }
 
+/** The duration grammar of `parseDuration`, also written into the stack-file JSON Schema. */
+export const durationPattern = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/;
+
 /**
  * The one duration grammar of stack config: whole numbers with the units h, m, s and ms, largest
  * first, each at most once (a Go duration without fractions, e.g. 20s, 15m or 1h30m). Returns
  * the seconds and how many units the text uses.
  */
 export function parseDuration(text: string): { seconds: number; units: number } | undefined {
-    const match = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/.exec(text);
+    const match = durationPattern.exec(text);
     if (!match || text === "") {
         return undefined;
     }

@@ -49,7 +49,14 @@ export interface VerificationResult {
 }
 
 export const verifyKey = `${configKey("simulation")}.verify`;
-const fields = ["enabled", "timeout", "pollInterval", "onNotFound", "connectTo"] as const;
+/** The fields of the `verify` map. */
+export const verifyFields = [
+    "enabled",
+    "timeout",
+    "pollInterval",
+    "onNotFound",
+    "connectTo",
+] as const;
 
 /**
  * Validates the `verify` map (undefined when unset). Off unless `enabled` is true; a disabled
@@ -64,19 +71,23 @@ export function parseVerification(
         return { problems };
     }
     if (typeof raw !== "object" || Array.isArray(raw)) {
-        problems.push(`${verifyKey}: expected a map with ${fields.join(", ")}, got ${quote(raw)}`);
+        problems.push(
+            `${verifyKey}: expected a map with ${verifyFields.join(", ")}, got ${quote(raw)}`,
+        );
         return { problems };
     }
     const map = raw as Record<string, unknown>;
     for (const name of Object.keys(map)) {
-        if (!(fields as readonly string[]).includes(name)) {
-            const suggestion = prototypeKeys.has(name) ? undefined : nearestName(name, fields);
+        if (!(verifyFields as readonly string[]).includes(name)) {
+            const suggestion = prototypeKeys.has(name)
+                ? undefined
+                : nearestName(name, verifyFields);
             problems.push(
-                `${keyPath(verifyKey, name)}: unknown field${suggestion ? `; did you mean ${suggestion}?` : ""}; allowed: ${fields.join(", ")}`,
+                `${keyPath(verifyKey, name)}: unknown field${suggestion ? `; did you mean ${suggestion}?` : ""}; allowed: ${verifyFields.join(", ")}`,
             );
         }
     }
-    const field = (name: (typeof fields)[number]) =>
+    const field = (name: (typeof verifyFields)[number]) =>
         Object.hasOwn(map, name) && map[name] !== "" ? map[name] : undefined;
 
     const enabledValue = field("enabled");

@@ -49,7 +49,8 @@ export interface WebhookContext {
     readonly version: CalicoVersion;
 }
 
-const fields = ["consumer", "state", "config"] as const;
+/** The fields of the webhook map. */
+export const webhookFields = ["consumer", "state", "config"] as const;
 const isMap = (value: unknown): value is Record<string, unknown> =>
     typeof value === "object" && value !== null && !Array.isArray(value);
 const shownPath = (key: string, name: string) =>
@@ -131,14 +132,18 @@ export function parseWebhook(raw: unknown, context: WebhookContext | undefined):
         return { problems };
     }
     if (!isMap(raw)) {
-        problems.push(`${webhookKey}: expected a map with ${fields.join(", ")}, got ${quote(raw)}`);
+        problems.push(
+            `${webhookKey}: expected a map with ${webhookFields.join(", ")}, got ${quote(raw)}`,
+        );
         return { problems };
     }
     for (const name of Object.keys(raw)) {
-        if (!(fields as readonly string[]).includes(name)) {
-            const suggestion = prototypeKeys.has(name) ? undefined : nearestName(name, fields);
+        if (!(webhookFields as readonly string[]).includes(name)) {
+            const suggestion = prototypeKeys.has(name)
+                ? undefined
+                : nearestName(name, webhookFields);
             problems.push(
-                `${shownPath(webhookKey, name)}: unknown field${suggestion ? `; did you mean ${suggestion}?` : ""}; allowed: ${fields.join(", ")}`,
+                `${shownPath(webhookKey, name)}: unknown field${suggestion ? `; did you mean ${suggestion}?` : ""}; allowed: ${webhookFields.join(", ")}`,
             );
         }
     }
