@@ -186,11 +186,14 @@ export function problemsOf(key: string, error: z.ZodError): string[] {
             return [`${at}: ${issue.message}`];
         }
         const allowed = issue.message.split(", ");
-        return issue.keys.map((name) => {
-            const suggestion = prototypeKeys.has(name) ? undefined : nearestName(name, allowed);
-            return `${keyPath(at, name)}: unknown field${suggestion ? `; did you mean ${suggestion}?` : ""}; allowed: ${issue.message}`;
-        });
+        return issue.keys.map((name) => unknownFieldProblem(at, name, allowed));
     });
+}
+
+/** The one wording of an unknown field of a map: its path, a "did you mean" and what is allowed. */
+export function unknownFieldProblem(at: string, name: string, allowed: readonly string[]): string {
+    const suggestion = prototypeKeys.has(name) ? undefined : nearestName(name, allowed);
+    return `${keyPath(at, name)}: unknown field${suggestion ? `; did you mean ${suggestion}?` : ""}; allowed: ${allowed.join(", ")}`;
 }
 
 /** What a scalar key's value parses to: its type, or one of its allowed values. */

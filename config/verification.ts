@@ -7,12 +7,11 @@ import { configKey, verifyPollRange, verifyTimeoutRange } from "../catalog/confi
 import { durationSeconds } from "../catalog/envValues";
 import { ClusterType, Era } from "../catalog/eras";
 import { EventSearchRoute, eventSearchRoutes } from "../catalog/eventSearch";
-import { nearestName } from "../catalog/lookup";
 import { CalicoVersion, valueAt } from "../catalog/versions";
 import { felixFlushIntervals } from "../catalog/demo";
 import { adBucketMinutes } from "../catalog/simulation";
-import { prototypeKeys, quote } from "../common/quote";
-import { keyPath } from "./schema";
+import { quote } from "../common/quote";
+import { unknownFieldProblem } from "./schema";
 
 /** What to do when no alert is found (or the search cannot run) before the timeout. */
 export type OnNotFound = "warn" | "error";
@@ -79,12 +78,7 @@ export function parseVerification(
     const map = raw as Record<string, unknown>;
     for (const name of Object.keys(map)) {
         if (!(verifyFields as readonly string[]).includes(name)) {
-            const suggestion = prototypeKeys.has(name)
-                ? undefined
-                : nearestName(name, verifyFields);
-            problems.push(
-                `${keyPath(verifyKey, name)}: unknown field${suggestion ? `; did you mean ${suggestion}?` : ""}; allowed: ${verifyFields.join(", ")}`,
-            );
+            problems.push(unknownFieldProblem(verifyKey, name, verifyFields));
         }
     }
     const field = (name: (typeof verifyFields)[number]) =>

@@ -15,6 +15,7 @@ import {
 import { nearestName } from "../catalog/lookup";
 import { compareVersions, CalicoVersion, Product, releaseName, version } from "../catalog/versions";
 import { prototypeKeys, quote } from "../common/quote";
+import { keyPath, unknownFieldProblem } from "./schema";
 import { dnsSubdomainProblem } from "./values";
 
 export const webhookKey = configKey("scanAlertWebhook");
@@ -53,8 +54,6 @@ export interface WebhookContext {
 export const webhookFields = ["consumer", "state", "config"] as const;
 const isMap = (value: unknown): value is Record<string, unknown> =>
     typeof value === "object" && value !== null && !Array.isArray(value);
-const shownPath = (key: string, name: string) =>
-    /^[A-Za-z0-9_]{1,64}$/.test(name) ? `${key}.${name}` : `${key}[${quote(name)}]`;
 
 /** Whether the release has SecurityEventWebhook, or why not. */
 export function webhookUnavailable(context: WebhookContext): string | undefined {
@@ -71,7 +70,7 @@ function configEntry(
     consumer: WebhookConsumer,
     problems: string[],
 ): WebhookConfigEntry | undefined {
-    const at = shownPath(`${webhookKey}.config`, name);
+    const at = keyPath(`${webhookKey}.config`, name);
     const credential = consumer.secret.includes(name);
     const allowed = credential
         ? `allowed: {secretKeyRef: {name: <Secret>, key: <key>}} naming an existing Secret in ${webhookConstants.referenceNamespace}, because ${name} carries credentials and must not be in stack config or state`
@@ -139,12 +138,7 @@ export function parseWebhook(raw: unknown, context: WebhookContext | undefined):
     }
     for (const name of Object.keys(raw)) {
         if (!(webhookFields as readonly string[]).includes(name)) {
-            const suggestion = prototypeKeys.has(name)
-                ? undefined
-                : nearestName(name, webhookFields);
-            problems.push(
-                `${shownPath(webhookKey, name)}: unknown field${suggestion ? `; did you mean ${suggestion}?` : ""}; allowed: ${webhookFields.join(", ")}`,
-            );
+            problems.push(unknownFieldProblem(webhookKey, name, webhookFields));
         }
     }
     if (context) {
@@ -184,7 +178,7 @@ export function parseWebhook(raw: unknown, context: WebhookContext | undefined):
         if (!names.includes(name)) {
             const suggestion = prototypeKeys.has(name) ? undefined : nearestName(name, names);
             problems.push(
-                `${shownPath(`${webhookKey}.config`, name)}: not a config name of the ${consumer.name} consumer${suggestion ? `; did you mean ${suggestion}?` : ""}; allowed: ${names.join(", ")}`,
+                `${keyPath(`${webhookKey}.config`, name)}: not a config name of the ${consumer.name} consumer${suggestion ? `; did you mean ${suggestion}?` : ""}; allowed: ${names.join(", ")}`,
             );
             continue;
         }
