@@ -8,12 +8,14 @@ import { AlertVerification } from "./components/alertVerification";
 import { AnomalyDetection } from "./components/anomalyDetection";
 import { FelixFlushIntervals } from "./components/felixFlushIntervals";
 import { ScanAlert } from "./components/scanAlert";
-import { IpSweepSimulation, PortScanSimulation } from "./components/scanSimulation";
+import { Simulation } from "./components/simulation";
 import { readKubeContexts } from "./common/kubeconfig";
 import { stackOwner } from "./common/ownership";
 import { removalOfDeployedAd, scanAlertTransition } from "./config/removal";
 import { clusterReleaseToRead, parseSettings, readStackConfig } from "./config/settings";
 import { requireClusterName, summarize } from "./config/summary";
+import { AnySimulation, simulationCommand } from "./simulations/definition";
+import { simulations } from "./simulations/registry";
 
 export = async () => {
     const config = readStackConfig();
@@ -102,34 +104,39 @@ export = async () => {
         });
 
     const simulation = settings.simulation;
-    const portScan =
-        simulation?.portScan &&
-        new PortScanSimulation("port-scan", {
-            ...simulation.portScan,
-            kubeContext: settings.kubeContext,
-            runAfter: [detection, ...(felix ? [felix] : [])],
-        });
-    const ipSweep =
-        simulation?.ipSweep &&
-        new IpSweepSimulation("ip-sweep", {
-            ...simulation.ipSweep,
-            kubeContext: settings.kubeContext,
-            runAfter: [detection],
-        });
-
+    const runs = Object.entries(simulations).flatMap(
+        ([key, definition]: [string, AnySimulation]) => {
+            const enabled = simulation?.[key as keyof typeof simulations];
+            return enabled
+                ? [
+                      {
+                          key,
+                          definition,
+                          source: definition.source(enabled),
+                          component: new Simulation(definition.resourceName, {
+                              run: simulationCommand(definition, enabled, settings.kubeContext),
+                              runAfter: [detection, ...(felix ? [felix] : [])],
+                          }),
+                      },
+                  ]
+                : [];
+        },
+    );
+    // The verification checks the port scan's alert (config/verification.ts).
+    const verified = runs.find((run) => run.key === "portScan");
     const verification =
-        simulation?.portScan &&
-        portScan &&
+        verified &&
         settings.verification &&
         verificationClusterName !== undefined &&
         new AlertVerification("alert-verification", {
             ...settings.verification,
-            scanSummary: portScan.summary,
-            sourceNamespace: simulation.portScan.namespace,
-            sourcePod: simulation.portScan.scannerPod,
+            summary: verified.component.summary,
+            simulation: verified.definition.title,
+            sourceNamespace: verified.source.namespace,
+            sourcePod: verified.source.pod,
             clusterName: verificationClusterName,
             kubeContext: settings.kubeContext,
-            runAfter: [portScan],
+            runAfter: [verified.component],
         });
 
     const summary = summarize(settings, clusterName);
@@ -153,8 +160,7 @@ export = async () => {
         enabled: summary.enabled,
         disabled: summary.disabled,
         warnings: summary.warnings,
-        ...(portScan ? { portScan: portScan.summary } : {}),
-        ...(ipSweep ? { ipSweep: ipSweep.summary } : {}),
+        ...Object.fromEntries(runs.map((run) => [run.key, run.component.summary])),
         ...(detection instanceof ScanAlert
             ? { scanAlert: { ...detection.timing, flushInterval: flush.source } }
             : {}),

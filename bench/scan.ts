@@ -5,7 +5,7 @@
  * Goal: ours at least 40 times faster while probing more ports than the threshold. Needs root;
  * bounded by per-run time-outs; the namespaces are removed at the end, on failure and on Ctrl-C.
  */
-import { formatPortRange, nmapPortScanArgs, portRangeFor } from "../components/scanSimulation";
+import { formatPortRange, nmapPortScanArgs, portRangeFor } from "../scan/arithmetic";
 import { createLab, labUnavailable, ScanLab } from "../test/netns/lab";
 
 /** The workshop scan took 121 to 201 s on AKS; stop it well before it could hang CI. */

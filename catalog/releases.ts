@@ -21,7 +21,9 @@
  *   enterprise_versions.yml but is the master line and never shipped: 3.14.1 shipped v1.27.11.
  *   So the 3.14.1 boundary the catalog used to draw from tag dates was wrong.
  */
-import { CalicoVersion, compareVersions, version } from "./versions";
+import { detectorCatalog } from "./detectors";
+import { Era } from "./eras";
+import { CalicoVersion, compareVersions, describeRanges, inAnyRange, version } from "./versions";
 
 /** GlobalAlertTemplates of operator v1.26.0 to v1.27.17 (CE 3.13 and 3.14). */
 const operator126Templates = [
@@ -144,4 +146,26 @@ export function releasesOffering(detectorId: string): string {
         spans.push(current);
     }
     return spans.map((s) => (s.length === 1 ? s[0] : `${s[0]} to ${s[s.length - 1]}`)).join(", ");
+}
+
+/**
+ * Whether release `v` of `era` has detector `id`: in the manifest era when its AD jobs image runs
+ * the job, in the GlobalAlert era when its operator renders the template; undefined when the
+ * catalog cannot say (a GlobalAlert-era patch release it does not list, or no AD at all).
+ */
+export function hasDetector(id: string, era: Era, v: CalicoVersion): boolean | undefined {
+    if (era === "manifest") {
+        return inAnyRange(v, detectorCatalog.find((d) => d.id === id)?.jobs ?? []);
+    }
+    return era === "globalAlert" ? shippedRelease(v)?.detectors.includes(id) : undefined;
+}
+
+/** Where detector `id` exists, for messages and docs: its job's versions, then its releases. */
+export function detectorReleases(id: string): string {
+    const jobs = detectorCatalog.find((d) => d.id === id)?.jobs ?? [];
+    const offering = releasesOffering(id);
+    return [
+        ...(jobs.length > 0 ? [`${describeRanges(jobs)} (AD jobs)`] : []),
+        ...(offering ? [`${offering} (GlobalAlert detectors)`] : []),
+    ].join("; ");
 }

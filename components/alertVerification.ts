@@ -1,20 +1,24 @@
 /**
- * The alert verification: after the port scan, a `command.local.Command` (on `pulumi up`, never
- * in preview) polls the events index for the AD event the scan caused, reaching Elasticsearch
- * the way the AD pods do, and reports found or not in one summary. The script is verify/*.sh;
- * the search and matching are the pure functions of verify/events.ts.
+ * The alert verification: after a simulation, a `command.local.Command` (on `pulumi up`, never
+ * in preview) polls the events index for the AD event the simulation caused, reaching
+ * Elasticsearch the way the AD pods do, and reports found or not in one summary. The script is
+ * verify/*.sh; the search and matching are the pure functions of verify/events.ts. It checks any
+ * simulation whose summary line says when it started (scan/common.sh `run_nmap`).
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { loadShellScript, scriptInterpreter } from "../common/shellScript";
+import { loadShellScript } from "../common/shellScript";
 import { adEvents, EventSearchRoute, eventsIndexPattern } from "../catalog/eventSearch";
 import { bucketSeconds } from "../scan/arithmetic";
 import { EventSearchSpec, eventTool, parseScanTiming, windowStart } from "../verify/events";
+import { scriptCommand } from "./scriptCommand";
 
 /** Arguments of the verification; values come validated from `parseVerification`. */
 export interface AlertVerificationArgs {
-    /** The port scan's summary line; its start time opens the search window. */
-    readonly scanSummary: pulumi.Input<string>;
+    /** The simulation's summary line; its start time opens the search window. */
+    readonly summary: pulumi.Input<string>;
+    /** The simulation in words, e.g. `port scan`, for messages. */
+    readonly simulation: string;
     /** Namespace and pod of the scanner: the source the alert must name. */
     readonly sourceNamespace: pulumi.Input<string>;
     readonly sourcePod: pulumi.Input<string>;
@@ -30,7 +34,7 @@ export interface AlertVerificationArgs {
     readonly connectTo?: pulumi.Input<string>;
     /** kubeconfig context of the stack's Kubernetes provider; unset uses the current one. */
     readonly kubeContext?: pulumi.Input<string>;
-    /** Resources the verification follows: the port scan. */
+    /** Resources the verification follows: the simulation. */
     readonly runAfter?: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -91,8 +95,8 @@ export function verificationReport(stdout: string): AlertVerificationReport {
 }
 
 /**
- * Waits for the AD alert of the port scan once the scan has run, and again whenever the scan
- * or the verification settings change. Removing it runs nothing.
+ * Waits for the AD alert of a simulation once it has run, and again whenever the simulation or
+ * the verification settings change. Removing it runs nothing.
  */
 export class AlertVerification extends pulumi.ComponentResource {
     public readonly command: command.local.Command;
@@ -100,14 +104,14 @@ export class AlertVerification extends pulumi.ComponentResource {
 
     /**
      * @param name The _unique_ name of the component.
-     * @param args The validated verification settings and the scan to follow.
+     * @param args The validated verification settings and the simulation to follow.
      * @param opts Options of the component.
      */
     constructor(name: string, args: AlertVerificationArgs, opts?: pulumi.ComponentResourceOptions) {
         super("calico-ad:simulation:AlertVerification", name, {}, opts);
         // A summary from before the scan printed its start (state of an older calico-ad) has
         // none; the script then takes its own start as the end of the scan.
-        const timing = pulumi.output(args.scanSummary).apply(parseScanTiming);
+        const timing = pulumi.output(args.summary).apply(parseScanTiming);
         const route = pulumi.output(args.route);
         const spec = pulumi
             .all([args.clusterName, args.sourceNamespace, args.sourcePod])
@@ -120,13 +124,11 @@ export class AlertVerification extends pulumi.ComponentResource {
                 bucketSeconds,
             }));
         const text = (value: pulumi.Input<number>) => pulumi.output(value).apply(String);
-        this.command = new command.local.Command(
+        this.command = scriptCommand(
             `${name}-search`,
             {
-                interpreter: scriptInterpreter(
-                    searchEventsScript(),
-                    "calico-ad-alert-verification",
-                ),
+                script: searchEventsScript(),
+                scriptName: "calico-ad-alert-verification",
                 create: "search",
                 environment: {
                     KUBE_CONTEXT: args.kubeContext ?? "",
@@ -162,7 +164,7 @@ export class AlertVerification extends pulumi.ComponentResource {
             const report = verificationReport(stdout ?? "");
             if (!report.found) {
                 pulumi.log.warn(
-                    `alert verification: no AD alert of the port scan (${report.status}): ${report.reason}`,
+                    `alert verification: no AD alert of the ${args.simulation} (${report.status}): ${report.reason}`,
                     this,
                 );
             }

@@ -7,7 +7,8 @@
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { loadShellScript, scriptInterpreter } from "../common/shellScript";
+import { loadShellScript } from "../common/shellScript";
+import { scriptCommand } from "./scriptCommand";
 
 /** Arguments of the Felix change; values come from the catalog (catalog/demo.ts). */
 export interface FelixFlushIntervalsArgs {
@@ -48,11 +49,12 @@ export class FelixFlushIntervals extends pulumi.ComponentResource {
         opts?: pulumi.ComponentResourceOptions,
     ) {
         super("calico-ad:demo:FelixFlushIntervals", name, {}, opts);
-        this.command = new command.local.Command(
+        this.command = scriptCommand(
             `${name}-patch`,
             {
                 // The script's $1 is its mode.
-                interpreter: scriptInterpreter(felixIntervalsScript(), "calico-ad-demo-felix"),
+                script: felixIntervalsScript(),
+                scriptName: "calico-ad-demo-felix",
                 create: "apply",
                 update: "apply",
                 delete: "restore",

@@ -335,6 +335,7 @@ export function parseSettings(
             ? {
                   era: release.era,
                   release: release.name,
+                  version: enterpriseEquivalent(release.product, release.version),
                   portScanThreshold: era.portScanThreshold,
                   ipSweepThreshold: manifest?.ipSweepThreshold,
                   kubeContext,

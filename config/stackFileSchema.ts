@@ -20,10 +20,11 @@ import { releasesOffering } from "../catalog/releases";
 import { webhookConsumers, webhookStates } from "../catalog/scanAlert";
 import { maxTargetSelectorLength, tcpPortRange } from "../catalog/simulation";
 import { describeRanges } from "../catalog/versions";
-import { simulationBlocks } from "./simulation";
 import { onNotFoundChoices, verifyFields } from "./verification";
 import { webhookFields } from "./webhook";
 import { dnsLabelPattern, dnsSubdomainPattern, maxDnsLabelLength } from "./values";
+import { AnySimulation } from "../simulations/definition";
+import { simulations } from "../simulations/registry";
 
 /** A JSON Schema (draft-07) as plain data. */
 export type JsonSchema = { readonly [keyword: string]: unknown };
@@ -221,8 +222,8 @@ const simulationFieldValues: Readonly<Record<string, JsonSchema>> = {
 /** `calico-ad:simulation`: each block's fields as its parser declares them. */
 function simulationSchema(description: string): JsonSchema {
     const blocks = Object.fromEntries(
-        Object.entries(simulationBlocks).map(([name, block]) => {
-            const fields = Object.entries(block.fields);
+        Object.entries(simulations).map(([name, simulation]: [string, AnySimulation]) => {
+            const fields = Object.entries(simulation.block.fields);
             const required = fields
                 .filter(([, schema]) => !schema.safeParse(undefined).success)
                 .map(([field]) => field);

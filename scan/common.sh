@@ -1,7 +1,6 @@
 # shellcheck shell=sh
-# Shared start of the simulation scripts (scan/portScan.sh, scan/ipSweep.sh); scan/scripts.ts
-# puts it in front of each and fills in the placeholders (words between @ signs) from
-# scan/arithmetic.ts.
+# Shared start of the simulation scripts (simulations/*.sh); scan/scripts.ts puts it in front of
+# each and fills in the placeholders (words between @ signs) from scan/arithmetic.ts.
 # Values arrive only as environment variables and are only expanded inside double quotes,
 # so nothing in them is ever parsed as shell code.
 set -eu

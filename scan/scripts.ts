@@ -1,6 +1,7 @@
 /**
  * The simulation scripts as the Command resources run them: scan/common.sh followed by the
- * script of the simulation, with the `@NAME@` placeholders filled in from scan/arithmetic.ts.
+ * script of the simulation (simulations/<name>.sh), with the `@NAME@` placeholders filled in
+ * from scan/arithmetic.ts.
  */
 import { loadShellScript } from "../common/shellScript";
 import { bucketGuardSeconds, bucketSeconds, ipSweepFlags, portScanFlags } from "./arithmetic";
@@ -12,11 +13,11 @@ const placeholders: Readonly<Record<string, string>> = {
     IP_SWEEP_FLAGS: ipSweepFlags.join(" "),
 };
 
-const loadScript = (file: string) =>
-    loadShellScript(["scan/common.sh", `scan/${file}`], placeholders);
-
-/** The port scan; env: SCAN_NAMESPACE, SCANNER_POD, TARGET_NAMESPACE, TARGET_SELECTOR, SCAN_PORTS, SCAN_THRESHOLD, KUBE_CONTEXT. */
-export const portScanScript = loadScript("portScan.sh");
-
-/** The ip sweep; env: SCAN_NAMESPACE, SCANNER_POD, SWEEP_CIDR, SCAN_THRESHOLD, KUBE_CONTEXT. */
-export const ipSweepScript = loadScript("ipSweep.sh");
+/**
+ * scan/common.sh and `file` (a path from the source root) as one script; `extra` adds
+ * placeholders a simulation needs beyond the shared ones.
+ */
+export const simulationScript = (
+    file: string,
+    extra: Readonly<Record<string, string>> = {},
+): string => loadShellScript(["scan/common.sh", file], { ...placeholders, ...extra });

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { portScanScript } from "../../components/scanSimulation";
+import { portScanScript } from "../../simulations/portScan";
 import {
     createLab,
     createPodObject,

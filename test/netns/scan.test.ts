@@ -14,8 +14,8 @@ import {
     nmapPortScanArgs,
     portCount,
     portRangeFor,
-    portScanScript,
-} from "../../components/scanSimulation";
+} from "../../scan/arithmetic";
+import { portScanScript } from "../../simulations/portScan";
 import { createLab, kubectlShim, labUnavailable, ScanLab, skipReason, TargetKind } from "./lab";
 
 const skip = skipReason(labUnavailable());

@@ -4,7 +4,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { ipSweepFlags, portScanFlags } from "../../scan/arithmetic";
-import { ipSweepScript, portScanScript } from "../../scan/scripts";
+import { ipSweepScript } from "../../simulations/ipSweep";
+import { portScanScript } from "../../simulations/portScan";
 import { repoRoot } from "../helpers";
 
 const shellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
@@ -14,7 +15,7 @@ const skip =
         : false;
 
 describe("the simulation scripts", () => {
-    it("are common/kube.sh and the scan/*.sh files with every placeholder filled in from scan/arithmetic.ts", () => {
+    it("are common/kube.sh, scan/common.sh and simulations/*.sh with every placeholder filled in from scan/arithmetic.ts", () => {
         const read = (file: string) => fs.readFileSync(path.join(repoRoot, file), "utf8");
         const start = `${read("common/kube.sh")}\n${read("scan/common.sh").split("@")[0]}`;
         for (const script of [portScanScript, ipSweepScript]) {
@@ -34,8 +35,8 @@ describe("the simulation scripts", () => {
         const files = [
             "common/kube.sh",
             "scan/common.sh",
-            "scan/portScan.sh",
-            "scan/ipSweep.sh",
+            "simulations/portScan.sh",
+            "simulations/ipSweep.sh",
         ].map((f) => path.join(repoRoot, f));
         const written = spawnSync("shellcheck", files, { encoding: "utf8" });
         assert.equal(written.status, 0, written.stdout);

@@ -5,27 +5,30 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
+import { Simulation } from "../../components/simulation";
 import {
     bucketGuardSeconds,
-    ipSweepScript,
-    IpSweepSimulation,
     nmapIpSweepArgs,
     nmapPortScanArgs,
     portRangeFor,
-    portScanScript,
-    PortScanSimulation,
-    PortScanSimulationArgs,
-} from "../../components/scanSimulation";
+} from "../../scan/arithmetic";
+import { simulationCommand } from "../../simulations/definition";
+import { ipSweep, ipSweepScript } from "../../simulations/ipSweep";
+import { portScan, PortScanSimulationSettings, portScanScript } from "../../simulations/portScan";
 import { recordResources, RecordedResource, valueOf } from "../helpers";
 
-const portScanArgs: PortScanSimulationArgs = {
+const portScanSettings: PortScanSimulationSettings = {
     namespace: "dev",
     scannerPod: "netshoot",
     targetNamespace: "dev",
     targetSelector: "app=centos",
     ports: "1-220",
+    portCount: 220,
+    portsSource: "stack config",
     threshold: 200,
 };
+/** The port scan as the generic component gets it, without a kube context. */
+const portScanRun = simulationCommand(portScan, portScanSettings, undefined);
 
 describe("nmap arguments", () => {
     it("derive the port range from the threshold with a margin", () => {
@@ -301,13 +304,12 @@ const commandType = "command:local:Command";
 /** Lets a component's registerOutputs reach the mocks before the next test replaces them. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
-describe("PortScanSimulation (mocks)", () => {
+describe("Simulation running the port scan (mocks)", () => {
     afterEach(settle);
     it("registers one Command with the fixed script, the values only in its environment", async () => {
         const recorded = await recordResources();
-        const component = new PortScanSimulation("scan-values", {
-            ...portScanArgs,
-            kubeContext: "kind-calico-ad",
+        const component = new Simulation("scan-values", {
+            run: simulationCommand(portScan, portScanSettings, "kind-calico-ad"),
         });
         await valueOf(component.command.urn);
 
@@ -352,9 +354,9 @@ describe("PortScanSimulation (mocks)", () => {
         await recordResources();
         const anomalyDetection = new pulumi.ComponentResource("test:index:Ad", "ad");
         const optionsOf: Record<string, pulumi.ResourceOptions> = {};
-        const component = new PortScanSimulation(
+        const component = new Simulation(
             "scan-order",
-            { ...portScanArgs, runAfter: [anomalyDetection] },
+            { run: portScanRun, runAfter: [anomalyDetection] },
             {
                 transformations: [
                     (args) => {
@@ -385,7 +387,7 @@ describe("PortScanSimulation (mocks)", () => {
             "test",
             false,
         );
-        const component = new PortScanSimulation("scan-summary", portScanArgs);
+        const component = new Simulation("scan-summary", { run: portScanRun });
         assert.equal(await valueOf(component.summary), "port scan of 10.244.1.7 ...");
     });
 
@@ -407,7 +409,7 @@ describe("PortScanSimulation (mocks)", () => {
             "test",
             true,
         );
-        const component = new PortScanSimulation("scan-preview", portScanArgs);
+        const component = new Simulation("scan-preview", { run: portScanRun });
         await valueOf(component.command.urn);
         assert.deepEqual(
             recorded.map((r) => r.type),
@@ -417,15 +419,22 @@ describe("PortScanSimulation (mocks)", () => {
     });
 });
 
-describe("IpSweepSimulation (mocks)", () => {
+describe("Simulation running the ip sweep (mocks)", () => {
     afterEach(settle);
     it("registers one Command with the fixed script and the range in its environment", async () => {
         const recorded = await recordResources();
-        const component = new IpSweepSimulation("ip-sweep", {
-            namespace: "dev",
-            scannerPod: "netshoot",
-            targetCidr: "10.244.1.0/26",
-            threshold: 32,
+        const component = new Simulation("ip-sweep", {
+            run: simulationCommand(
+                ipSweep,
+                {
+                    namespace: "dev",
+                    scannerPod: "netshoot",
+                    targetCidr: "10.244.1.0/26",
+                    addressCount: 64,
+                    threshold: 32,
+                },
+                undefined,
+            ),
         });
         await valueOf(component.command.urn);
         const command = recorded.find((r) => r.type === commandType)!;

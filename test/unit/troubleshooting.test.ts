@@ -58,7 +58,7 @@ describe("docs/troubleshooting.md against the messages in the code", () => {
         for (const expected of [
             "config/settings.ts",
             "cluster/preflight.ts",
-            "scan/portScan.sh",
+            "simulations/portScan.sh",
             "verify/searchEvents.sh",
             "scripts/toolchain.sh",
             "recovery/interruptedUpdate.ts",
