@@ -21,7 +21,7 @@ export interface EventSearchSpec {
     readonly bucketSeconds: number;
 }
 
-/** The scan's start and duration, from the summary line that scan/portScan.sh prints. */
+/** The scan's start and duration, from the summary line that simulations/portScan.sh prints. */
 export interface ScanTiming {
     readonly startedAt: number;
     readonly seconds: number;

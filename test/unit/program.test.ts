@@ -55,6 +55,39 @@ describe("the whole program (mocks)", () => {
         assert.ok(recorded.some((r) => r.type === "calico-ad:simulation:PortScanSimulation"));
     });
 
+    it("runs every enabled simulation through the one Simulation component and exports each summary", async () => {
+        fakeKubectlOnPath();
+        const config = stackFileConfig("dev");
+        const simulation = JSON.parse(config["calico-ad:simulation"]) as Record<string, unknown>;
+        const ipSweep = {
+            enabled: true,
+            namespace: "dev",
+            scannerPod: "netshoot",
+            targetCidr: "10.244.1.0/26",
+        };
+        const { recorded, outputs } = await runProgram({
+            ...config,
+            ...rawConfig({ simulation: { ...simulation, ipSweep } }),
+        });
+        const components = recorded
+            .filter((r) => r.type.startsWith("calico-ad:simulation:"))
+            .map((r) => `${r.type} ${r.name}`)
+            .sort();
+        assert.deepEqual(components, [
+            "calico-ad:simulation:IpSweepSimulation ip-sweep",
+            "calico-ad:simulation:PortScanSimulation port-scan",
+        ]);
+        const commands = recorded.filter((r) => r.type === "command:local:Command");
+        assert.deepEqual(commands.map((r) => r.name).sort(), ["ip-sweep-nmap", "port-scan-nmap"]);
+        const sweep = commands.find((r) => r.name === "ip-sweep-nmap")!;
+        assert.equal(
+            (sweep.inputs.environment as Record<string, string>).SWEEP_CIDR,
+            ipSweep.targetCidr,
+        );
+        assert.equal((sweep.inputs.environment as Record<string, string>).SCAN_THRESHOLD, "32");
+        assert.ok("portScan" in outputs && "ipSweep" in outputs, Object.keys(outputs).join(", "));
+    });
+
     it("renders the workshop stack: provider, component, Deployment, two policies", async () => {
         const config = stackFileConfig("dev");
         delete config["calico-ad:simulation"];
