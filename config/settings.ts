@@ -357,7 +357,8 @@ export function parseSettings(
             : undefined,
     );
     problems.push(...verification.problems);
-    const runsSimulation = simulation.settings?.portScan || simulation.settings?.ipSweep;
+    // Settings exist only when at least one registered simulation is enabled and valid.
+    const runsSimulation = simulation.settings !== undefined;
     const patterns = {
         productionStacks:
             reader.list("productionStacks", patternProblem) ??
