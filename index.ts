@@ -13,9 +13,9 @@ import { readKubeContexts } from "./common/kubeconfig";
 import { stackOwner } from "./common/ownership";
 import { removalOfDeployedAd, scanAlertTransition } from "./config/removal";
 import { clusterReleaseToRead, parseSettings, readStackConfig } from "./config/settings";
+import { enabledSimulations } from "./config/simulation";
 import { requireClusterName, summarize } from "./config/summary";
-import { AnySimulation, simulationCommand } from "./simulations/definition";
-import { simulations } from "./simulations/registry";
+import { simulationCommand } from "./simulations/definition";
 
 export = async () => {
     const config = readStackConfig();
@@ -103,25 +103,14 @@ export = async () => {
             holder: owner,
         });
 
-    const simulation = settings.simulation;
-    const runs = Object.entries(simulations).flatMap(
-        ([key, definition]: [string, AnySimulation]) => {
-            const enabled = simulation?.[key as keyof typeof simulations];
-            return enabled
-                ? [
-                      {
-                          key,
-                          definition,
-                          source: definition.source(enabled),
-                          component: new Simulation(definition.resourceName, {
-                              run: simulationCommand(definition, enabled, settings.kubeContext),
-                              runAfter: [detection, ...(felix ? [felix] : [])],
-                          }),
-                      },
-                  ]
-                : [];
-        },
-    );
+    const runs = enabledSimulations(settings.simulation).map((enabled) => ({
+        ...enabled,
+        source: enabled.definition.source(enabled.settings),
+        component: new Simulation(enabled.definition.resourceName, {
+            run: simulationCommand(enabled.definition, enabled.settings, settings.kubeContext),
+            runAfter: [detection, ...(felix ? [felix] : [])],
+        }),
+    }));
     // The verification checks the port scan's alert (config/verification.ts).
     const verified = runs.find((run) => run.key === "portScan");
     const verification =

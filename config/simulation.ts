@@ -61,6 +61,21 @@ const blockShape = Object.fromEntries(
 const topShape = { ...blockShape, verify: z.unknown().optional() };
 export const simulationSchema = fieldMap(topShape);
 
+/** One enabled simulation: its registry key (its stack output), definition and settings. */
+export interface EnabledSimulation {
+    readonly key: string;
+    readonly definition: AnySimulation;
+    readonly settings: unknown;
+}
+
+/** The simulations `settings` enables, in registry order. */
+export function enabledSimulations(settings: SimulationSettings | undefined): EnabledSimulation[] {
+    return Object.entries(simulations).flatMap(([key, definition]: [string, AnySimulation]) => {
+        const enabled = settings?.[key as keyof typeof simulations];
+        return enabled ? [{ key, definition, settings: enabled }] : [];
+    });
+}
+
 function resolveSimulation(
     simulation: AnySimulation,
     value: unknown,

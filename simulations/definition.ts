@@ -55,9 +55,11 @@ export const defineSimulation = <Shape extends z.ZodRawShape, Settings>(
     definition: SimulationDefinition<Shape, Settings>,
 ) => definition;
 
-/** Any registered simulation, as the generic code handles it. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnySimulation = SimulationDefinition<Record<string, z.ZodType>, any>;
+/**
+ * Any registered simulation, as the generic code handles it: the methods take their own
+ * settings, which the generic code only passes from `resolve` back to them.
+ */
+export type AnySimulation = SimulationDefinition<Record<string, z.ZodType>, unknown>;
 
 /** The event that proves a simulation fired: an AD event of its detector. */
 export interface ExpectedEvent {

@@ -11,7 +11,12 @@ import { detectorCatalog } from "../../catalog/detectors";
 import { detectorReleases, hasDetector } from "../../catalog/releases";
 import { tcpPortRange } from "../../catalog/simulation";
 import { version } from "../../catalog/versions";
-import { parseSimulation, SimulationContext, simulationSchema } from "../../config/simulation";
+import {
+    enabledSimulations,
+    parseSimulation,
+    SimulationContext,
+    simulationSchema,
+} from "../../config/simulation";
 import { stackFileSchema } from "../../config/stackFileSchema";
 import { portCount, portScanMargin } from "../../scan/arithmetic";
 import {
@@ -90,6 +95,29 @@ describe("the simulation registry", () => {
                 assert.ok(stackFile.includes(`"${field}"`), `${key}.${field} in the stack file`);
             }
         }
+    });
+});
+
+describe("the enabled simulations", () => {
+    it("are the registered ones with settings, in registry order, each with its own settings", () => {
+        const settings = parseSimulation(
+            { ipSweep: ipSweepFields, portScan: portScanFields },
+            enterprise("3.12.0", "manifest"),
+        ).settings;
+        const enabled = enabledSimulations(settings);
+        assert.deepEqual(
+            enabled.map((e) => e.key),
+            ["portScan", "ipSweep"],
+        );
+        assert.equal(enabled[0].definition, portScan);
+        assert.equal(enabled[0].settings, settings?.portScan);
+        assert.equal(enabled[1].settings, settings?.ipSweep);
+        assert.deepEqual(enabledSimulations(undefined), []);
+        assert.deepEqual(
+            enabledSimulations({ kubeContext: "ctx" }).map((e) => e.key),
+            [],
+            "the kube context is not a simulation",
+        );
     });
 });
 
