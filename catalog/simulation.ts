@@ -35,3 +35,19 @@ export const sweepableRanges: readonly string[] = [
 
 /** Longest target selector accepted; real selectors are a few dozen characters. */
 export const maxTargetSelectorLength = 1024;
+
+/**
+ * DNS lookups of the dga simulation: about 30 lookups of generated names is the reference's
+ * estimate for the pre-trained classifier (detection-tests.md section 2, an inference); the cap
+ * keeps the traffic to the resolver small.
+ */
+export const dnsLookupRange = { min: 10, max: 100, default: 30 } as const;
+
+/** Length of a generated label, as random-looking names of DGA malware have (15 to 20). */
+export const dgaLabelLength = { min: 15, max: 20 } as const;
+
+/**
+ * Domain the generated names sit under unless the stack names another: reserved for examples
+ * (RFC 2606), so the lookups that leave the cluster reach IANA's servers, never anyone's zone.
+ */
+export const defaultLookupDomain = "example.com";

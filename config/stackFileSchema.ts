@@ -18,7 +18,7 @@ import { describeAllowed, durationPattern } from "../catalog/envValues";
 import { EnvVar, envVarCatalog } from "../catalog/envVars";
 import { releasesOffering } from "../catalog/releases";
 import { webhookConsumers, webhookStates } from "../catalog/scanAlert";
-import { maxTargetSelectorLength, tcpPortRange } from "../catalog/simulation";
+import { dnsLookupRange, maxTargetSelectorLength, tcpPortRange } from "../catalog/simulation";
 import { describeRanges } from "../catalog/versions";
 import { onNotFoundChoices, verifyFields } from "./verification";
 import { webhookFields } from "./webhook";
@@ -217,6 +217,13 @@ const simulationFieldValues: Readonly<Record<string, JsonSchema>> = {
         description: `FIRST-LAST, TCP ports ${tcpPortRange.min} to ${tcpPortRange.max}`,
     }),
     targetCidr: text({ pattern: "^\\d{1,3}(?:\\.\\d{1,3}){3}/\\d{1,2}$" }),
+    lookups: {
+        anyOf: [
+            { type: "integer", minimum: dnsLookupRange.min, maximum: dnsLookupRange.max },
+            { type: "string", pattern: "^[1-9][0-9]{0,3}$" },
+            secure,
+        ],
+    },
 };
 
 /** `calico-ad:simulation`: each block's fields as its parser declares them. */

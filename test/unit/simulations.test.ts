@@ -53,8 +53,8 @@ const enterprise = (release: string, era: SimulationContext["era"]): SimulationC
 });
 
 describe("the simulation registry", () => {
-    it("registers the port scan and the ip sweep under their calico-ad:simulation keys", () => {
-        assert.deepEqual(Object.keys(simulations), ["portScan", "ipSweep"]);
+    it("registers the port scan, the ip sweep and the dga lookups under their calico-ad:simulation keys", () => {
+        assert.deepEqual(Object.keys(simulations), ["portScan", "ipSweep", "dga"]);
         assert.equal(simulations.portScan, portScan);
         assert.equal(simulations.ipSweep, ipSweep);
     });
