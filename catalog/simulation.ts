@@ -51,3 +51,6 @@ export const dgaLabelLength = { min: 15, max: 20 } as const;
  * (RFC 2606), so the lookups that leave the cluster reach IANA's servers, never anyone's zone.
  */
 export const defaultLookupDomain = "example.com";
+
+/** Length of a dns_tunnel label: base32 text as long as tunnels pack into one label (50 to 60). */
+export const dnsTunnelLabelLength = { min: 50, max: 60 } as const;

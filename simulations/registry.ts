@@ -3,6 +3,7 @@
  * is one line here; docs/development.md "Adding a simulation" says the rest.
  */
 import { dga } from "./dga";
+import { dnsTunnel } from "./dnsTunnel";
 import { ipSweep } from "./ipSweep";
 import { portScan } from "./portScan";
 
@@ -10,4 +11,5 @@ export const simulations = {
     portScan,
     ipSweep,
     dga,
+    dnsTunnel,
 };

@@ -53,8 +53,8 @@ const enterprise = (release: string, era: SimulationContext["era"]): SimulationC
 });
 
 describe("the simulation registry", () => {
-    it("registers the port scan, the ip sweep and the dga lookups under their calico-ad:simulation keys", () => {
-        assert.deepEqual(Object.keys(simulations), ["portScan", "ipSweep", "dga"]);
+    it("registers the port scan, the ip sweep and the DNS lookups under their calico-ad:simulation keys", () => {
+        assert.deepEqual(Object.keys(simulations), ["portScan", "ipSweep", "dga", "dnsTunnel"]);
         assert.equal(simulations.portScan, portScan);
         assert.equal(simulations.ipSweep, ipSweep);
     });
@@ -74,12 +74,18 @@ describe("the simulation registry", () => {
         assert.equal(new Set(creates).size, creates.length, "create words are unique");
     });
 
-    it("loads each script from its own .sh file with every placeholder filled in", () => {
+    it("loads each script from a simulations/*.sh file with every placeholder filled in", () => {
+        const files = fs
+            .readdirSync(path.join(repoRoot, "simulations"))
+            .filter((file) => file.endsWith(".sh"))
+            .map((file) => fs.readFileSync(path.join(repoRoot, "simulations", file), "utf8"));
+        const common = fs.readFileSync(path.join(repoRoot, "scan", "common.sh"), "utf8");
         for (const [key, definition] of registered) {
-            const file = path.join(repoRoot, "simulations", `${key}.sh`);
-            const own = fs.readFileSync(file, "utf8").split("@")[0];
-            assert.ok(definition.script.text.includes(own), `${key}: simulations/${key}.sh`);
-            assert.doesNotMatch(definition.script.text, /@[A-Z_]+@/, key);
+            const text = definition.script.text;
+            assert.ok(text.includes(common.split("@")[0]), `${key}: scan/common.sh first`);
+            const own = files.filter((file) => text.includes(file.split("@")[0]));
+            assert.equal(own.length, 1, `${key}: exactly one simulations/*.sh`);
+            assert.doesNotMatch(text, /@[A-Z_]+@/, key);
         }
     });
 

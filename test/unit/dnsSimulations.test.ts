@@ -1,7 +1,7 @@
 /**
- * The dga simulation (sketch of issue 18 outcome 2): its plan (names and caps), its refusals and
- * its script, run with a kubectl stand-in that executes the pod's part on this machine, where a
- * recording nslookup stands in for the pod's resolver.
+ * The DNS simulations, dga and dns tunnel (sketch of issue 18 outcome 2): their plans (names and
+ * caps), refusals and script, run with a kubectl stand-in that executes the pod's part on this
+ * machine, where a recording nslookup stands in for the pod's resolver.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -9,11 +9,18 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { defaultLookupDomain, dgaLabelLength, dnsLookupRange } from "../../catalog/simulation";
+import {
+    defaultLookupDomain,
+    dgaLabelLength,
+    dnsLookupRange,
+    dnsTunnelLabelLength,
+} from "../../catalog/simulation";
 import { version } from "../../catalog/versions";
 import { parseSimulation, SimulationContext } from "../../config/simulation";
 import { simulationCommand } from "../../simulations/definition";
-import { dga, dgaNames, dgaScript, lookupDomainProblem } from "../../simulations/dga";
+import { dga, dgaNames } from "../../simulations/dga";
+import { dnsLookupsScript, lookupDomainProblem } from "../../simulations/dnsLookups";
+import { dnsTunnel, dnsTunnelNames } from "../../simulations/dnsTunnel";
 
 const context = (release: string, era: SimulationContext["era"]): SimulationContext => ({
     era,
@@ -25,6 +32,8 @@ const ce317 = context("3.17.1", "globalAlert");
 const fields = { enabled: true, namespace: "dev", scannerPod: "netshoot" };
 const parse = (dgaFields: Record<string, unknown>, at: SimulationContext = ce317) =>
     parseSimulation({ dga: { ...fields, ...dgaFields } }, at);
+const parseTunnel = (tunnelFields: Record<string, unknown>, at: SimulationContext = ce317) =>
+    parseSimulation({ dnsTunnel: { ...fields, ...tunnelFields } }, at);
 
 describe("dga plan: names and caps", () => {
     it("looks up the default number of names under the reserved default domain", () => {
@@ -68,6 +77,41 @@ describe("dga plan: names and caps", () => {
     });
 });
 
+describe("dns tunnel plan", () => {
+    it("makes distinct base32 labels of 50 to 60 characters, the default count under the default domain", () => {
+        const settings = parseTunnel({}).settings!.dnsTunnel!;
+        assert.equal(settings.domain, defaultLookupDomain);
+        assert.equal(settings.names.length, dnsLookupRange.default);
+        assert.deepEqual(
+            settings.names,
+            dnsTunnelNames(dnsLookupRange.default, defaultLookupDomain),
+        );
+        const names = dnsTunnelNames(100, "example.net");
+        assert.equal(new Set(names).size, 100);
+        for (const name of names) {
+            const label = name.split(".")[0];
+            assert.match(label, /^[a-z][a-z2-7]+$/);
+            const { min, max } = dnsTunnelLabelLength;
+            assert.ok(label.length >= min && label.length <= max, label);
+        }
+    });
+
+    it("is refused where the release has no dns_tunnel detector: before CE 3.15", () => {
+        for (const [release, era] of [
+            ["3.12.0", "manifest"],
+            ["3.14.4", "globalAlert"],
+        ] as const) {
+            assert.match(
+                parseTunnel({}, context(release, era)).problems.join("\n"),
+                new RegExp(
+                    `calico-ad:simulation\\.dnsTunnel: Calico Enterprise ${release.replace(/\./g, "\\.")} has no "dns_tunnel" detector, so no alert can follow; it exists in 3\\.15\\.0 to`,
+                ),
+            );
+        }
+        assert.deepEqual(parseTunnel({}, context("3.15.0", "globalAlert")).problems, []);
+    });
+});
+
 describe("dga: where it runs", () => {
     it("is refused on a release without the dga detector, and runs where it exists", () => {
         assert.deepEqual(parse({}, context("3.12.0", "manifest")).problems, []);
@@ -84,7 +128,7 @@ describe("dga: where it runs", () => {
     });
 });
 
-describe("dga script, with a kubectl stand-in that runs the pod's part here", () => {
+describe("the DNS lookups script, with a kubectl stand-in that runs the pod's part here", () => {
     let dir: string;
     let lookups: string;
     before(() => {
@@ -110,7 +154,7 @@ describe("dga script, with a kubectl stand-in that runs the pod's part here", ()
     it("looks up each generated name once, with a trailing dot, and prints one summary line", () => {
         const settings = parse({ lookups: 12, domain: "lab.example.org" }).settings!.dga!;
         const run = simulationCommand(dga, settings, "kind-calico-ad");
-        const result = spawnSync("/bin/sh", ["-c", dgaScript], {
+        const result = spawnSync("/bin/sh", ["-c", dnsLookupsScript], {
             env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, ...run.environment },
             encoding: "utf8",
         });
@@ -130,6 +174,22 @@ describe("dga script, with a kubectl stand-in that runs the pod's part here", ()
             kubectl,
             /^--context kind-calico-ad --namespace dev exec -i netshoot -- sh -c /,
         );
-        assert.ok(!dgaScript.includes("lab.example.org"), "values only in the environment");
+        assert.ok(!dnsLookupsScript.includes("lab.example.org"), "values only in the environment");
+    });
+
+    it("names the dns tunnel simulation in its summary line", () => {
+        fs.rmSync(lookups, { force: true });
+        const settings = parseTunnel({ lookups: 10 }).settings!.dnsTunnel!;
+        const run = simulationCommand(dnsTunnel, settings, undefined);
+        const result = spawnSync("/bin/sh", ["-c", run.script.text], {
+            env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, ...run.environment },
+            encoding: "utf8",
+        });
+        assert.equal(result.status, 0, result.stderr);
+        assert.equal(fs.readFileSync(lookups, "utf8").trim().split("\n").length, 10);
+        assert.match(
+            result.stdout,
+            /^dns tunnel lookups of 10 names under example\.com from dev\/netshoot/,
+        );
     });
 });
