@@ -129,6 +129,7 @@ function main(): void {
         "cluster",
         "components",
         "scan",
+        "simulations",
         "verify",
         "demo",
     ];
