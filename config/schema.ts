@@ -196,6 +196,12 @@ export function unknownFieldProblem(at: string, name: string, allowed: readonly 
     return `${keyPath(at, name)}: unknown field${suggestion ? `; did you mean ${suggestion}?` : ""}; allowed: ${allowed.join(", ")}`;
 }
 
+/** "; did you mean X?" for the candidate nearest to `id`, or nothing when none is near. */
+export const nearestSuggestion = (id: string, candidates: readonly string[]): string => {
+    const suggestion = nearestName(id, candidates);
+    return suggestion ? `; did you mean ${suggestion}?` : "";
+};
+
 /** What a scalar key's value parses to: its type, or one of its allowed values. */
 export type ScalarValue<Key extends ScalarKey> = Key extends { readonly type: "boolean" }
     ? boolean
