@@ -145,6 +145,14 @@ const scalarKeyTable = [
             "manifest era: pins the AD jobs image to this digest (sha256:<64 hex digits>) as well as the tag; empty pins the tag only",
     },
     {
+        name: "allowUnpinnedImage",
+        type: "boolean",
+        default: false,
+        scope: "manifest",
+        description:
+            "manifest era: accept an imageTag that is not a release version (such as master) without an imageDigest; the policy pack refuses such an image regardless",
+    },
+    {
         name: "imagePullSecret",
         type: "string",
         default: "",

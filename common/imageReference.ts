@@ -62,3 +62,26 @@ export function parseImageReference(
     }
     return { name, tag, digest };
 }
+
+/** A release tag: `v3.12.0`, `3.12`, `v3.12.0-1`; a bare major such as `3` still floats. */
+const versionTagPattern = /^v?\d+\.\d+(?:\.\d+)*(?:[-+._][0-9A-Za-z.-]+)?$/;
+
+/**
+ * The one image pin rule of stack config and the policy pack: an image is pinned by a digest, or
+ * else by a release version tag. Returns why the tag does not pin it, or undefined when pinned.
+ */
+export function unpinnedTag(
+    tag: string | undefined,
+    digest: string | undefined,
+): "untagged" | "latest" | "not a version" | undefined {
+    if (digest !== undefined) {
+        return undefined;
+    }
+    if (tag === undefined) {
+        return "untagged";
+    }
+    if (tag === "latest") {
+        return "latest";
+    }
+    return versionTagPattern.test(tag) ? undefined : "not a version";
+}

@@ -111,8 +111,9 @@ export function manifestEra(
     const digest = reader.scalar("imageDigest");
     const pullSecret = reader.scalar("imagePullSecret") ?? manifestConstants.defaultPullSecret;
     reader.check("imageRegistry", registry, imageRegistryProblem);
+    const allowUnpinned = reader.defaulted("allowUnpinnedImage");
     if (tag !== undefined) {
-        reader.check("imageTag", tag, imageTagProblem);
+        reader.check("imageTag", tag, (text) => imageTagProblem(text, digest, allowUnpinned));
     }
     if (digest !== undefined) {
         reader.check("imageDigest", digest, imageDigestProblem);

@@ -1,4 +1,5 @@
 /** Pure checks of single config values. Each returns the problem as text, or undefined. */
+import { configKey } from "../catalog/configKeys";
 import { manifestConstants } from "../catalog/eras";
 import { quote } from "../common/quote";
 import {
@@ -7,6 +8,7 @@ import {
     isTag,
     maxNameLength,
     maxTagLength,
+    unpinnedTag,
 } from "../common/imageReference";
 
 const placeholderPattern = /\$|\{\{|\}\}|<|>/;
@@ -48,13 +50,30 @@ export function dnsSubdomainProblem(name: string, what = "Kubernetes name"): str
     return undefined;
 }
 
-export function imageTagProblem(tag: string): string | undefined {
-    if (tag === "latest") {
-        return `"latest" is not a pinned version; use the tag of the Calico release, e.g. v3.12.0`;
+/**
+ * Why `tag` cannot be the AD jobs image tag, or undefined when it can: a valid tag that pins the
+ * image by the one pin rule (a release version, or any tag with a digest), unless
+ * `allowUnpinned` is the explicit opt-in.
+ */
+export function imageTagProblem(
+    tag: string,
+    digest?: string,
+    allowUnpinned = false,
+): string | undefined {
+    if (!isTag(tag)) {
+        return `${quote(tag)} is not a valid image tag; allowed: letters, digits, "_", "." and "-", at most ${maxTagLength} characters, not starting with "." or "-"`;
     }
-    return isTag(tag)
-        ? undefined
-        : `${quote(tag)} is not a valid image tag; allowed: letters, digits, "_", "." and "-", at most ${maxTagLength} characters, not starting with "." or "-"`;
+    if (allowUnpinned) {
+        return undefined;
+    }
+    switch (unpinnedTag(tag, digest)) {
+        case "latest":
+            return `"latest" is not a pinned version; use the tag of the Calico release, e.g. v3.12.0`;
+        case "not a version":
+            return `${quote(tag)} is not a release version, so the image can change under the same tag; allowed: a release tag such as v3.12.0, any tag with ${configKey("imageDigest")} set, or ${configKey("allowUnpinnedImage")} set to true (the policy pack refuses the image even then)`;
+        default:
+            return undefined;
+    }
 }
 
 export function imageRegistryProblem(registry: string): string | undefined {

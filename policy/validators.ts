@@ -13,7 +13,7 @@ import { simulationComponentModule } from "../catalog/simulation";
 import { z } from "zod";
 import { defaultProductionPatterns, productionReason } from "../common/production";
 import { quote } from "../common/quote";
-import { parseImageReference } from "../common/imageReference";
+import { parseImageReference, unpinnedTag } from "../common/imageReference";
 import { KubeContexts } from "../common/kubeconfig";
 
 export { globMatches, productionTag } from "../common/production";
@@ -54,9 +54,6 @@ export function containersOf(deployment: DeploymentProps): ContainerSpec[] {
     return [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])];
 }
 
-/** A release tag: `v3.12.0`, `3.12`, `v3.12.0-1`; a bare major such as `3` still floats. */
-const versionTagPattern = /^v?\d+\.\d+(?:\.\d+)*(?:[-+._][0-9A-Za-z.-]+)?$/;
-
 /** Why `image` is not pinned to a release, or undefined when it is (version tag or digest). */
 export function imagePinProblem(image: string): string | undefined {
     const reference = parseImageReference(image);
@@ -64,19 +61,16 @@ export function imagePinProblem(image: string): string | undefined {
     if (!reference) {
         return `image ${quote(image)} is not a valid image reference; ${pin}`;
     }
-    if (reference.digest) {
-        return undefined;
+    switch (unpinnedTag(reference.tag, reference.digest)) {
+        case "untagged":
+            return `image ${quote(image)} has no tag, so it runs whatever "latest" is at pull time; ${pin}`;
+        case "latest":
+            return `image ${quote(image)} uses the moving tag "latest"; ${pin}`;
+        case "not a version":
+            return `image ${quote(image)} uses tag ${quote(reference.tag)}, which is not a version; ${pin}`;
+        default:
+            return undefined;
     }
-    if (reference.tag === undefined) {
-        return `image ${quote(image)} has no tag, so it runs whatever "latest" is at pull time; ${pin}`;
-    }
-    if (reference.tag === "latest") {
-        return `image ${quote(image)} uses the moving tag "latest"; ${pin}`;
-    }
-    if (!versionTagPattern.test(reference.tag)) {
-        return `image ${quote(image)} uses tag ${quote(reference.tag)}, which is not a version; ${pin}`;
-    }
-    return undefined;
 }
 
 /** One problem per container whose image is not pinned. */

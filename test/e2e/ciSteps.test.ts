@@ -129,7 +129,10 @@ describe("the workflow steps against the real engine", { skip, concurrency: fals
 
     it("a mandatory policy violation fails the check and is named in the comment", async () => {
         await jobs.setConfig(
-            localConfig({ AD_port_scan_threshold: 300 }, { "calico-ad:imageTag": "master" }),
+            localConfig(
+                { AD_port_scan_threshold: 300 },
+                { "calico-ad:imageTag": "master", "calico-ad:allowUnpinnedImage": "true" },
+            ),
         );
         const { status, comment, jobSummary } = previewStep();
         assert.equal(status, 1);

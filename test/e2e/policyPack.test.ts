@@ -38,10 +38,13 @@ describe("pulumi preview --policy-pack policy", { skip, concurrency: false }, ()
     let productionNoScan: TestStack;
 
     before(async () => {
-        // "master" is a valid image tag, so stack config accepts it; only the policy stops it.
+        // Stack config accepts "master" only with the explicit opt-in; the policy stops it even then.
         unpinned = await create(
             "policy-unpinned",
-            committedConfig("local", { "calico-ad:imageTag": "master" }),
+            committedConfig("local", {
+                "calico-ad:imageTag": "master",
+                "calico-ad:allowUnpinnedImage": "true",
+            }),
         );
         workshop = await create("policy-workshop", committedConfig("local"));
         management = await create(
