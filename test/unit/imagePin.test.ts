@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ManifestEraSettings, parseSettings } from "../../config/settings";
-import { imagePinProblem } from "../../policy/validators";
 import { errorOf, rawConfig } from "../helpers";
 
 const manifestConfig = (values: Record<string, unknown>) =>
@@ -51,30 +50,5 @@ describe("the image pin rule of stack config", () => {
             ),
             /calico-ad:allowUnpinnedImage: is set to "true" but the operator picks the detector image in Calico Enterprise 3\.15\.0/,
         );
-    });
-});
-
-describe("stack config and the policy pack's calico-ad-image-pinned", () => {
-    const tags = ["v3.12.0", "3.12", "v3.12.0-1", "v3", "master", "latest", "dev-build", "1"];
-
-    it("accept exactly the same images when the stack does not opt in", () => {
-        for (const tag of tags) {
-            for (const pinnedBy of [undefined, digest]) {
-                const image = imageOf({ imageTag: tag, imageDigest: pinnedBy });
-                const shown = `${tag}${pinnedBy ? " with a digest" : ""}`;
-                const policyImage = `quay.io/tigera/anomaly_detection_jobs:${tag}${pinnedBy ? `@${pinnedBy}` : ""}`;
-                const policyAccepts = imagePinProblem(policyImage) === undefined;
-                assert.equal(image !== undefined, policyAccepts, shown);
-                if (image !== undefined) {
-                    assert.equal(image, policyImage, shown);
-                }
-            }
-        }
-    });
-
-    it("differ only by the opt-in: the policy refuses what allowUnpinnedImage lets through", () => {
-        const image = imageOf({ imageTag: "master", allowUnpinnedImage: "true" });
-        assert.ok(image);
-        assert.match(imagePinProblem(image)!, /uses tag "master", which is not a version/);
     });
 });
