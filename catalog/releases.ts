@@ -169,3 +169,13 @@ export function detectorReleases(id: string): string {
         ...(offering ? [`${offering} (GlobalAlert detectors)`] : []),
     ].join("; ");
 }
+
+/** Job IDs of any manifest-era release. */
+export const anyReleaseJobIds: readonly string[] = detectorCatalog
+    .filter((d) => d.jobs.length > 0)
+    .map((d) => d.id);
+
+/** Detector IDs of any GlobalAlert-era release. */
+export const anyReleaseDetectorIds: readonly string[] = detectorCatalog
+    .filter((d) => releasesOffering(d.id) !== "")
+    .map((d) => d.id);

@@ -3,20 +3,15 @@
  * The Tigera operator owns the detector pods, so jobEnv is refused per env var.
  */
 import { configKey, detectorPeriodRange } from "../catalog/configKeys";
-import { detectorCatalog } from "../catalog/detectors";
 import { durationSeconds } from "../catalog/envValues";
 import { globalAlertConstants } from "../catalog/eras";
 import { detectorsOf, enterpriseEquivalent, findDetector } from "../catalog/lookup";
-import { releasesOffering } from "../catalog/releases";
+import { anyReleaseDetectorIds, releasesOffering } from "../catalog/releases";
 import { quote } from "../common/quote";
 import { ConfigReader } from "./rawConfig";
 import { ReleaseKnowledge } from "./release";
 import { keyPath, nearestSuggestion } from "./schema";
 import { CommonSettings, GlobalAlertEraSettings } from "./settingsTypes";
-
-/** Detector IDs of any GlobalAlert-era release. */
-const detectorIds = () =>
-    detectorCatalog.filter((d) => releasesOffering(d.id) !== "").map((d) => d.id);
 
 /** The GlobalAlert era's keys: detectors, their period and severity; undefined without a known release. */
 export function globalAlertEra(
@@ -47,7 +42,7 @@ export function globalAlertEra(
         if (!available) {
             return detector && releasesOffering(id) !== ""
                 ? undefined
-                : `${key}: ${quote(id)} is not a detector ID of any release${nearestSuggestion(id, detectorIds())}`;
+                : `${key}: ${quote(id)} is not a detector ID of any release${nearestSuggestion(id, anyReleaseDetectorIds)}`;
         }
         if (available.includes(id)) {
             return undefined;

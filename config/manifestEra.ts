@@ -3,7 +3,6 @@
  * against the catalog, the jobs to disable, the image, and the env vars the stack writes.
  */
 import { configKey } from "../catalog/configKeys";
-import { detectorCatalog } from "../catalog/detectors";
 import { renderEnvValue } from "../catalog/envValues";
 import { envVarCatalog, reservedEnvVars } from "../catalog/envVars";
 import { manifestConstants, manifestSteps } from "../catalog/eras";
@@ -15,6 +14,7 @@ import {
     manifestProfile,
     nearestName,
 } from "../catalog/lookup";
+import { anyReleaseJobIds } from "../catalog/releases";
 import { describeRanges, formatVersion } from "../catalog/versions";
 import { prototypeKeys, quote } from "../common/quote";
 import { ConfigReader } from "./rawConfig";
@@ -33,9 +33,6 @@ import {
     imageTagProblem,
 } from "./values";
 import { unreadEnvVarWarning } from "./warnings";
-
-/** Job IDs of any manifest-era release. */
-const jobIds = () => detectorCatalog.filter((d) => d.jobs.length > 0).map((d) => d.id);
 
 /** The common keys the manifest era checks, and where its warnings go. */
 export type Common = {
@@ -95,7 +92,7 @@ export function manifestEra(
         if (!jobs) {
             return detector && detector.jobs.length > 0
                 ? undefined
-                : `${key}: ${quote(id)} is not a job ID of any release${nearestSuggestion(id, jobIds())}`;
+                : `${key}: ${quote(id)} is not a job ID of any release${nearestSuggestion(id, anyReleaseJobIds)}`;
         }
         if (jobs.includes(id)) {
             return undefined;

@@ -13,10 +13,9 @@ import {
     ScalarKey,
     structuredKeys,
 } from "../catalog/configKeys";
-import { detectorCatalog } from "../catalog/detectors";
 import { describeAllowed, durationPattern } from "../catalog/envValues";
 import { EnvVar, envVarCatalog } from "../catalog/envVars";
-import { releasesOffering } from "../catalog/releases";
+import { anyReleaseDetectorIds, anyReleaseJobIds } from "../catalog/releases";
 import { webhookConsumers, webhookStates } from "../catalog/scanAlert";
 import { dnsLookupRange, maxTargetSelectorLength, tcpPortRange } from "../catalog/simulation";
 import { describeRanges } from "../catalog/versions";
@@ -304,9 +303,6 @@ function webhookSchema(description: string): JsonSchema {
     };
 }
 
-const jobIds = detectorCatalog.filter((d) => d.jobs.length > 0).map((d) => d.id);
-const detectorIds = detectorCatalog.filter((d) => releasesOffering(d.id) !== "").map((d) => d.id);
-
 /** The value of each structured key, by name; a key added to the catalog must be added here. */
 const structuredValues: Readonly<Record<string, (description: string) => JsonSchema>> = {
     jobEnv: (description) => ({
@@ -314,10 +310,10 @@ const structuredValues: Readonly<Record<string, (description: string) => JsonSch
         maxProperties: maxCollectionSize,
         description: `${description}. Names: every env var some manifest-era release reads; whether the stack's release reads it is checked at preview`,
     }),
-    disabledJobs: (description) => ({ description, anyOf: namesList(jobIds, false) }),
+    disabledJobs: (description) => ({ description, anyOf: namesList(anyReleaseJobIds, false) }),
     detectors: (description) => ({
         description: `${description}. IDs: every detector some release offers; whether the stack's release offers it is checked at preview`,
-        anyOf: namesList(detectorIds, false),
+        anyOf: namesList(anyReleaseDetectorIds, false),
     }),
     scanAlertWebhook: webhookSchema,
     simulation: simulationSchema,

@@ -1,8 +1,9 @@
 /**
  * The rules of the calico-ad policy pack as pure functions over resource properties, so unit
  * tests reach them without an engine. Each returns the problems found; empty means compliant.
- * They re-check what `config/settings.ts` already validates, from the catalog data alone, so
- * edited state or a program that bypassed validation is still caught.
+ * They re-check what `config/settings.ts` already validates, with the same functions (the image
+ * pin rule `unpinnedTag`, the env value check `renderEnvValue`), so stack config and policy cannot
+ * disagree, and edited state or a program that bypassed validation is still caught.
  */
 import { renderEnvValue } from "../catalog/envValues";
 import { envVarCatalog, EnvVar, reservedEnvVars } from "../catalog/envVars";
