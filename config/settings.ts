@@ -422,9 +422,8 @@ export function parseSettings(
     if (!runsSimulation) {
         return tuned;
     }
-    // parseVerification refuses the releases without AD (their verification is not built yet).
     const timed =
-        verification.settings && tuned.era !== "ruleBased"
+        verification.settings
             ? settleTimeout(
                   verification.settings,
                   alertLatency({ ...tuned, demo: !!demo.settings }),
