@@ -422,13 +422,9 @@ export function parseSettings(
     if (!runsSimulation) {
         return tuned;
     }
-    const timed =
-        verification.settings
-            ? settleTimeout(
-                  verification.settings,
-                  alertLatency({ ...tuned, demo: !!demo.settings }),
-              )
-            : undefined;
+    const timed = verification.settings
+        ? settleTimeout(verification.settings, alertLatency({ ...tuned, demo: !!demo.settings }))
+        : undefined;
     if (timed?.warning) {
         warnings.push(timed.warning);
     }
