@@ -8,7 +8,8 @@
 # With GLOBAL_ALERT set (releases without AD), the alert is that rule-based GlobalAlert's: found
 # needs its status.lastEvent at or after WINDOW_START (the scan's start) and, where the events
 # route works, its global_alert event too; a route that does not work (no credential or CA, no
-# port-forward, a refused user) leaves the status alone to decide, and the report says why.
+# port-forward, a refused user, no answer) leaves the status alone to decide, and the report
+# says why.
 #
 # Env: KUBE_CONTEXT, IDS_NAMESPACE, CREDENTIAL_SECRET, CA_KIND (secret|configmap), CA_NAME,
 # CA_KEY, ES_TLS_NAME, ES_PORT, FORWARD_NAMESPACE, FORWARD_SERVICE, FORWARD_PORT, CONNECT_TO,
@@ -175,6 +176,10 @@ while :; do
             ;;
     esac
     rm -f "$work/answer.json"
+    if [ -n "$GLOBAL_ALERT" ] && [ "$last_status" = unreachable ] && status_fired; then
+        route_problem="unreachable: $last"
+        report found "confirmed by status.lastEvent only; the global_alert event was not read ($route_problem)" null
+    fi
     now=$(date +%s)
     if [ $((now + POLL_SECONDS)) -gt "$deadline" ]; then
         report "$last_status" "$last after $((now - verify_start)) s (timeout $TIMEOUT_SECONDS s)" null

@@ -67,7 +67,7 @@ describe(
     () => {
         let stack: TestStack;
         let createdFelix = false;
-        const config = (scannerPod: string, timeoutSeconds: number) => ({
+        const config = (scannerPod: string, timeoutSeconds: number, connectTo?: string) => ({
             "calico-ad:product": "enterprise",
             "calico-ad:calicoVersion": "3.18.0",
             "calico-ad:clusterType": "managed",
@@ -81,6 +81,7 @@ describe(
                     timeout: `${timeoutSeconds}s`,
                     pollInterval: "2s",
                     onNotFound: "warn",
+                    ...(connectTo ? { connectTo } : {}),
                 },
             },
         });
@@ -98,9 +99,9 @@ describe(
             }
             runPod(namespace, "centos", "docker.io/library/centos:latest", { app: "centos" });
             runPod(namespace, "netshoot", "docker.io/nicolaka/netshoot:latest", { app: "scanner" });
-            runPod(namespace, "netshoot2", "docker.io/nicolaka/netshoot:latest", {
-                app: "scanner",
-            });
+            for (const pod of ["netshoot2", "netshoot3"]) {
+                runPod(namespace, pod, "docker.io/nicolaka/netshoot:latest", { app: "scanner" });
+            }
             applyDefaultDeny();
             stack = await TestStack.create("scan-alert", config("netshoot", 90));
         });
@@ -142,6 +143,21 @@ describe(
             );
         });
 
+        it("the events route down (connectTo a closed port): the same scan from another pod is confirmed by status.lastEvent alone, and the report says why the event was not read", async () => {
+            await stack.setConfig(config("netshoot2", 60, "127.0.0.1:1"));
+            const report = await up();
+            assert.equal(report.status, "found", JSON.stringify(report));
+            assert.deepEqual(report.confirmedBy, ["status.lastEvent"]);
+            assert.match(
+                report.reason ?? "",
+                /^confirmed by status\.lastEvent only; the global_alert event was not read \(unreachable: .*127\.0\.0\.1:1/,
+            );
+            const lastEvent = (
+                getObject(globalAlerts, alertName) as { status?: { lastEvent?: string } }
+            ).status?.lastEvent;
+            assert.equal(report.eventTime, new Date(lastEvent ?? "").toISOString());
+        });
+
         it("the same scan from another pod after the GlobalAlert's threshold is raised above what it produces: the evaluator writes nothing and the verification reports not-found", async () => {
             // The stack refuses a scan that cannot cross its own threshold, so the threshold is
             // raised where the evaluator reads it: the GlobalAlert, as by hand.
@@ -154,7 +170,7 @@ describe(
                 JSON.stringify({ spec: { threshold: 60000 } }),
             ]);
             assert.equal(patched.status, 0, patched.stderr);
-            await stack.setConfig(config("netshoot2", 40));
+            await stack.setConfig(config("netshoot3", 40));
             const report = await up();
             assert.equal(report.found, false, JSON.stringify(report));
             assert.equal(report.status, "not-found", JSON.stringify(report));
