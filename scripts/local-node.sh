@@ -400,6 +400,11 @@ stop_node() {
   if [ -f "$DIR/bridge" ]; then
     local bridge; bridge="$(cat "$DIR/bridge")"
     if ip link show "$bridge" >/dev/null 2>&1; then log "deleting bridge $bridge"; ip link delete "$bridge"; fi
+    # The flow recorder's drop rules (policy.go tableName), in case it was killed before removing them.
+    if nft list table ip "calico_ad_stand_in_${bridge//[-.]/_}" >/dev/null 2>&1; then
+      log "deleting nftables table calico_ad_stand_in_${bridge//[-.]/_}"
+      nft delete table ip "calico_ad_stand_in_${bridge//[-.]/_}"
+    fi
     rm -f "$DIR/bridge"
   fi
   rm -f "$NODE_STATUS"
