@@ -111,13 +111,15 @@ export = async () => {
             runAfter: [detection, ...(felix ? [felix] : [])],
         }),
     }));
-    // The verification checks the port scan's alert (config/verification.ts).
+    // The verification checks the port scan's alert (config/verification.ts): AD's, or where AD
+    // was removed the scan alert's (status.lastEvent and its global_alert event).
     const verified = runs.find((run) => run.key === "portScan");
+    const scanAlertName = detection instanceof ScanAlert ? detection.name : undefined;
     const verification =
         verified &&
         settings.verification &&
         verificationClusterName !== undefined &&
-        new AlertVerification("alert-verification", {
+        new AlertVerification(scanAlertName ? "scan-alert-verification" : "alert-verification", {
             ...settings.verification,
             summary: verified.component.summary,
             simulation: verified.definition.title,
@@ -126,6 +128,7 @@ export = async () => {
             clusterName: verificationClusterName,
             kubeContext: settings.kubeContext,
             runAfter: [verified.component],
+            globalAlert: scanAlertName,
         });
 
     const summary = summarize(settings, clusterName);
@@ -153,7 +156,12 @@ export = async () => {
         ...(detection instanceof ScanAlert
             ? { scanAlert: { ...detection.timing, flushInterval: flush.source } }
             : {}),
-        ...(verification ? { alertVerification: verification.report } : {}),
+        ...(verification
+            ? {
+                  [scanAlertName ? "scanAlertVerification" : "alertVerification"]:
+                      verification.report,
+              }
+            : {}),
         ...(felix ? { demoFelixBefore: felix.previous } : {}),
     };
 };

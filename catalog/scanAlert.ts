@@ -202,3 +202,40 @@ export const webhookConstants = {
  */
 export const scanAlertEventQuery = (alertName: string): string =>
     `type = global_alert AND origin = "${alertName}"`;
+
+/** The event a RuleBased GlobalAlert writes: its type, and its `origin` is the alert's name (1.4). */
+export const globalAlertEventType = "global_alert";
+
+/**
+ * The cluster name under which a standalone or management cluster's IDS writes its GlobalAlert
+ * events (section 1.5); a managed cluster's events carry its own name.
+ */
+export const standaloneAlertsClusterName = "cluster";
+
+/** "7m", "2m10s": a whole number of seconds as a Go duration, as GlobalAlert takes it. */
+export function formatDuration(seconds: number): string {
+    const minutes = Math.floor(seconds / 60);
+    const rest = seconds % 60;
+    return `${minutes > 0 ? `${minutes}m` : ""}${rest > 0 || minutes === 0 ? `${rest}s` : ""}`;
+}
+
+/**
+ * The alert's period and lookback for a flow log flush interval. Felix writes one document per
+ * flow per flush, so running more often than that only counts the same documents again: the
+ * period is the flush interval, at least the API server's minimum. The lookback covers one period,
+ * the flush interval (a scan that straddles a flush boundary is counted whole) and the time a
+ * document takes to become searchable, and so exceeds the flush interval as the docs require.
+ */
+export function scanAlertTiming(
+    flushSeconds: number,
+    minPeriodSeconds: number,
+): { period: string; lookback: string; periodSeconds: number; lookbackSeconds: number } {
+    const periodSeconds = Math.max(minPeriodSeconds, Math.ceil(flushSeconds));
+    const lookbackSeconds = periodSeconds + Math.ceil(flushSeconds) + scanAlert.shippingSeconds;
+    return {
+        period: formatDuration(periodSeconds),
+        lookback: formatDuration(lookbackSeconds),
+        periodSeconds,
+        lookbackSeconds,
+    };
+}

@@ -5,7 +5,7 @@
  */
 import { intrusionDetectionController, manifestConstants } from "../catalog/eras";
 import { globalAlertName } from "../catalog/lookup";
-import { scanAlert, webhookConstants } from "../catalog/scanAlert";
+import { scanAlert, standaloneAlertsClusterName, webhookConstants } from "../catalog/scanAlert";
 import { ClusterObject, prerequisites } from "../catalog/prerequisites";
 import { configKey } from "../catalog/configKeys";
 import { reservedEnvVars } from "../catalog/envVars";
@@ -351,9 +351,13 @@ export async function checkCluster(
         return { clusterName: settings.clusterName, adopted: [] };
     }
     const result = await preflight(settings, cluster, owner);
+    // Without AD the GlobalAlert's status decides and its event is read where the route allows,
+    // so the route's objects are not required.
     const verificationClusterName =
         settings.verification &&
-        (await preflightVerification(settings.verification, result.clusterName, cluster));
+        (settings.era === "ruleBased"
+            ? (result.clusterName ?? standaloneAlertsClusterName)
+            : await preflightVerification(settings.verification, result.clusterName, cluster));
     if (settings.demo) {
         await preflightDemo(settings.demo, cluster);
     }

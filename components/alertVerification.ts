@@ -4,12 +4,17 @@
  * Elasticsearch the way the AD pods do, and reports found or not in one summary. The script is
  * verify/*.sh; the search and matching are the pure functions of verify/events.ts. It checks any
  * simulation whose summary line says when it started (scan/common.sh `run_nmap`).
+ *
+ * On releases without AD (`globalAlert` set) it checks the rule-based scan alert instead: the
+ * GlobalAlert's `status.lastEvent` not earlier than the scan's start, and its `global_alert`
+ * event (by `origin`) through the same route where that route works.
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { loadShellScript } from "../common/shellScript";
 import { adEvents, EventSearchRoute, eventsIndexPattern } from "../catalog/eventSearch";
 import { bucketSeconds } from "../scan/arithmetic";
+import { globalAlertEventType } from "../catalog/scanAlert";
 import { EventSearchSpec, eventTool, parseScanTiming, windowStart } from "../verify/events";
 import { scriptCommand } from "./scriptCommand";
 
@@ -36,6 +41,8 @@ export interface AlertVerificationArgs {
     readonly kubeContext?: pulumi.Input<string>;
     /** Resources the verification follows: the simulation. */
     readonly runAfter?: pulumi.Input<pulumi.Resource>[];
+    /** The rule-based GlobalAlert whose alert to confirm; unset looks for AD's event. */
+    readonly globalAlert?: pulumi.Input<string>;
 }
 
 /** What the verification found; the stack output `alertVerification`. */
@@ -50,8 +57,10 @@ export interface AlertVerificationReport {
     readonly eventTime?: string;
     readonly index?: string;
     readonly waitedSeconds?: number;
-    /** Why it was not found. */
+    /** Why it was not found, or, when found by the GlobalAlert's status alone, why the event was not read. */
     readonly reason?: string;
+    /** What confirmed a rule-based alert: `status.lastEvent`, and the `global_alert` event. */
+    readonly confirmedBy?: string[];
 }
 
 /** verify/searchEvents.sh as the Command runs it. */
@@ -65,6 +74,8 @@ export function verificationReport(stdout: string): AlertVerificationReport {
         scanEndedAt?: number;
         reportedAt?: number;
         waitedSeconds?: number;
+        lastEvent?: number | null;
+        routeProblem?: string;
         outcome?: { kind?: string; reason?: string; event?: Record<string, string> } | null;
     };
     try {
@@ -73,17 +84,32 @@ export function verificationReport(stdout: string): AlertVerificationReport {
         return { found: false, status: "no-report", reason: "the verification printed no report" };
     }
     const event = line.outcome?.kind === "found" ? line.outcome.event : undefined;
+    const lastEvent =
+        typeof line.lastEvent === "number"
+            ? new Date(line.lastEvent * 1000).toISOString()
+            : undefined;
+    const confirmedBy = [
+        ...(lastEvent ? ["status.lastEvent"] : []),
+        ...(event && lastEvent ? ["global_alert event"] : []),
+    ];
+    const found = {
+        found: true,
+        status: "found",
+        secondsAfterScan: Math.max(0, (line.reportedAt ?? 0) - (line.scanEndedAt ?? 0)),
+        waitedSeconds: line.waitedSeconds,
+        ...(lastEvent ? { confirmedBy } : {}),
+    };
     if (line.status === "found" && event) {
         return {
-            found: true,
-            status: "found",
-            secondsAfterScan: Math.max(0, (line.reportedAt ?? 0) - (line.scanEndedAt ?? 0)),
+            ...found,
             description: event.description,
             source: event.source,
             eventTime: event.eventTime,
             index: event.index,
-            waitedSeconds: line.waitedSeconds,
         };
+    }
+    if (line.status === "found" && lastEvent) {
+        return { ...found, eventTime: lastEvent, reason: line.reason };
     }
     const detail = line.outcome?.kind === "malformed" ? `: ${line.outcome.reason}` : "";
     return {
@@ -113,12 +139,14 @@ export class AlertVerification extends pulumi.ComponentResource {
         // none; the script then takes its own start as the end of the scan.
         const timing = pulumi.output(args.summary).apply(parseScanTiming);
         const route = pulumi.output(args.route);
+        const globalAlert = pulumi.output(args.globalAlert);
         const spec = pulumi
-            .all([args.clusterName, args.sourceNamespace, args.sourcePod])
-            .apply(([clusterName, sourceNamespace, sourcePod]): EventSearchSpec => ({
+            .all([args.clusterName, args.sourceNamespace, args.sourcePod, globalAlert])
+            .apply(([clusterName, sourceNamespace, sourcePod, origin]): EventSearchSpec => ({
                 index: eventsIndexPattern(clusterName),
                 indexName: `${adEvents.indexPrefix}${clusterName}`,
-                eventType: adEvents.type,
+                eventType: origin === undefined ? adEvents.type : globalAlertEventType,
+                ...(origin === undefined ? {} : { origin }),
                 sourceNamespace,
                 sourcePod,
                 bucketSeconds,
@@ -146,9 +174,19 @@ export class AlertVerification extends pulumi.ComponentResource {
                     VERIFY_SPEC: spec.apply((s) => JSON.stringify(s)),
                     EVENTS_INDEX: spec.index,
                     EVENT_TOOL: eventTool,
-                    WINDOW_START: timing.apply((t) =>
-                        t ? String(windowStart(t, bucketSeconds)) : "",
-                    ),
+                    // AD counts in buckets; a GlobalAlert's event cannot predate the scan.
+                    WINDOW_START: pulumi
+                        .all([timing, globalAlert])
+                        .apply(([t, origin]) =>
+                            t
+                                ? String(
+                                      origin === undefined
+                                          ? windowStart(t, bucketSeconds)
+                                          : t.startedAt,
+                                  )
+                                : "",
+                        ),
+                    GLOBAL_ALERT: globalAlert.apply((name) => name ?? ""),
                     SCAN_STARTED: timing.apply((t) => (t ? String(t.startedAt) : "")),
                     SCAN_SECONDS: timing.apply((t) => (t ? String(t.seconds) : "")),
                     BUCKET_SECONDS: String(bucketSeconds),
@@ -163,8 +201,9 @@ export class AlertVerification extends pulumi.ComponentResource {
         this.report = this.command.stdout.apply((stdout) => {
             const report = verificationReport(stdout ?? "");
             if (!report.found) {
+                const alert = args.globalAlert ? "rule-based alert" : "AD alert";
                 pulumi.log.warn(
-                    `alert verification: no AD alert of the ${args.simulation} (${report.status}): ${report.reason}`,
+                    `alert verification: no ${alert} of the ${args.simulation} (${report.status}): ${report.reason}`,
                     this,
                 );
             }

@@ -2,9 +2,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { durationSeconds } from "../catalog/envValues";
 import {
+    formatDuration,
     GlobalAlertRules,
-    scanAlert,
     scanAlertEventQuery,
+    scanAlert,
+    scanAlertTiming,
     webhookConstants,
 } from "../catalog/scanAlert";
 import { quote } from "../common/quote";
@@ -30,33 +32,7 @@ export interface ScanAlertArgs {
     readonly owner?: string;
 }
 
-/** "7m", "2m10s": a whole number of seconds as a Go duration, as GlobalAlert takes it. */
-export function formatDuration(seconds: number): string {
-    const minutes = Math.floor(seconds / 60);
-    const rest = seconds % 60;
-    return `${minutes > 0 ? `${minutes}m` : ""}${rest > 0 || minutes === 0 ? `${rest}s` : ""}`;
-}
-
-/**
- * The alert's period and lookback for a flow log flush interval. Felix writes one document per
- * flow per flush, so running more often than that only counts the same documents again: the
- * period is the flush interval, at least the API server's minimum. The lookback covers one period,
- * the flush interval (a scan that straddles a flush boundary is counted whole) and the time a
- * document takes to become searchable, and so exceeds the flush interval as the docs require.
- */
-export function scanAlertTiming(
-    flushSeconds: number,
-    minPeriodSeconds: number,
-): { period: string; lookback: string; periodSeconds: number; lookbackSeconds: number } {
-    const periodSeconds = Math.max(minPeriodSeconds, Math.ceil(flushSeconds));
-    const lookbackSeconds = periodSeconds + Math.ceil(flushSeconds) + scanAlert.shippingSeconds;
-    return {
-        period: formatDuration(periodSeconds),
-        lookback: formatDuration(lookbackSeconds),
-        periodSeconds,
-        lookbackSeconds,
-    };
-}
+export { formatDuration, scanAlertTiming };
 
 const metadataOf = (name: string, args: Pick<ScanAlertArgs, "awaitRollout" | "owner">) => {
     const annotations = {

@@ -206,14 +206,9 @@ export function parseSettings(
     if (!runsSimulation) {
         return tuned;
     }
-    // parseVerification refuses the releases without AD (their verification is not built yet).
-    const timed =
-        verification.settings && tuned.era !== "ruleBased"
-            ? settleTimeout(
-                  verification.settings,
-                  alertLatency({ ...tuned, demo: !!demo.settings }),
-              )
-            : undefined;
+    const timed = verification.settings
+        ? settleTimeout(verification.settings, alertLatency({ ...tuned, demo: !!demo.settings }))
+        : undefined;
     if (timed?.warning) {
         warnings.push(timed.warning);
     }

@@ -10,6 +10,7 @@ import { EventSearchRoute, eventSearchRoutes } from "../catalog/eventSearch";
 import { CalicoVersion, valueAt } from "../catalog/versions";
 import { felixFlushIntervals } from "../catalog/demo";
 import { adBucketMinutes } from "../catalog/simulation";
+import { GlobalAlertRules, scanAlert, scanAlertTiming } from "../catalog/scanAlert";
 import { quote } from "../common/quote";
 import { unknownFieldProblem } from "./schema";
 
@@ -137,12 +138,6 @@ export function parseVerification(
     if (connectTo !== undefined && connectToProblem(connectTo)) {
         problems.push(`${verifyKey}.connectTo: ${connectToProblem(connectTo)}`);
     }
-    if (enabled && context?.era === "ruleBased") {
-        problems.push(
-            `${verifyKey}: checking the rule-based scan alert of releases without AD (its GlobalAlert's status.lastEvent, or its global_alert event) is not built yet; set enabled: false, and see docs/simulations.md for where to look for the alert`,
-        );
-        return { problems };
-    }
     if (enabled && context && !context.portScan) {
         problems.push(
             `${verifyKey}: looks for the alert of the port scan, but ${configKey("simulation")}.portScan is not enabled; enable the port scan or set enabled: false`,
@@ -174,7 +169,12 @@ export type LatencyInputs =
           /** The env vars in force; `AD_search_interval_minutes` and `ES_bucket_size_minutes`. */
           readonly effectiveEnv: readonly { readonly name: string; readonly value: string }[];
       }
-    | { readonly era: "globalAlert"; readonly demo: boolean; readonly detectorPeriod: string };
+    | { readonly era: "globalAlert"; readonly demo: boolean; readonly detectorPeriod: string }
+    | {
+          readonly era: "ruleBased";
+          readonly demo: boolean;
+          readonly globalAlertRules: GlobalAlertRules;
+      };
 
 /** The longest wait for the alert after the scan, and its terms in words. */
 export interface AlertLatency {
@@ -186,7 +186,8 @@ export interface AlertLatency {
  * The worst case of each interval between the scan and the alert, summed (docs/simulations.md "When to expect
  * the alert"): Felix's flow-log flush (its default unless demo mode lowers it), then in the
  * manifest era the scan's bucket closing and the next AD search, in the GlobalAlert era the next
- * detector run.
+ * detector run, on releases without AD the flow log's way into the log store and the scan
+ * alert's next run (its period, from the same flush interval).
  */
 export function alertLatency(inputs: LatencyInputs): AlertLatency {
     const flush = inputs.demo
@@ -201,10 +202,14 @@ export function alertLatency(inputs: LatencyInputs): AlertLatency {
         const search = minutes("AD_search_interval_minutes", 0) * 60;
         terms.push(`bucket ${bucket} s`, `AD_search_interval_minutes ${search} s`);
         seconds += bucket + search;
-    } else {
+    } else if (inputs.era === "globalAlert") {
         const period = durationSeconds(inputs.detectorPeriod) ?? 0;
         terms.push(`detector period ${period} s`);
         seconds += period;
+    } else {
+        const { periodSeconds } = scanAlertTiming(flush, inputs.globalAlertRules.minPeriodSeconds);
+        terms.push(`shipping ${scanAlert.shippingSeconds} s`, `alert period ${periodSeconds} s`);
+        seconds += scanAlert.shippingSeconds + periodSeconds;
     }
     return { seconds, terms: terms.join(" + ") };
 }

@@ -334,6 +334,7 @@ secret_from_files() {
 # the CA Secrets the AD jobs and the alert verification read. Waits until all three run.
 apply_ad_pipeline() {
   local t0 cluster work b64 secret d existed; t0=$(date +%s)
+  local pipeline="kube-system/calico-ad-dns-stand-in tigera-guardian/calico-ad-es-stand-in calico-system/calico-ad-flow-recorder ${IDS_NS}/calico-ad-global-alert-stand-in"
   es_stand_in_certs
   existed="$(kc -n tigera-guardian get deployment calico-ad-es-stand-in -o name --ignore-not-found 2>/dev/null)"
   cluster="$(kc -n "$IDS_NS" get deployment intrusion-detection-controller \
@@ -360,13 +361,16 @@ apply_ad_pipeline() {
   for secret in tigera-secure-es-gateway-http-certs-public tigera-secure-es-http-certs-public; do
     kc -n "$IDS_NS" patch secret "$secret" --type=merge -p "{\"data\":{\"tls.crt\":\"${b64}\"}}" >/dev/null
   done
+  # The CA bundle the operator creates from CE 3.16 on, which those releases' route reads.
+  kc -n "$IDS_NS" create configmap tigera-ca-bundle --from-file=tigera-ca-bundle.crt="$PKI/es-ca.crt" \
+    --dry-run=client -o yaml | kc apply -f - >/dev/null
   # A restart of the cluster keeps the objects: new pods read the new users and certificates.
   if [ -n "$existed" ]; then
-    for d in kube-system/calico-ad-dns-stand-in tigera-guardian/calico-ad-es-stand-in calico-system/calico-ad-flow-recorder; do
+    for d in $pipeline; do
       kc -n "${d%%/*}" rollout restart deployment "${d#*/}" >/dev/null
     done
   fi
-  for d in kube-system/calico-ad-dns-stand-in tigera-guardian/calico-ad-es-stand-in calico-system/calico-ad-flow-recorder; do
+  for d in $pipeline; do
     kc -n "${d%%/*}" rollout status deployment "${d#*/}" --timeout=120s >/dev/null \
       || die "deployment ${d} of the AD pipeline not running after 120s (kubectl -n ${d%%/*} describe pods)"
   done
@@ -396,6 +400,11 @@ stop_node() {
   if [ -f "$DIR/bridge" ]; then
     local bridge; bridge="$(cat "$DIR/bridge")"
     if ip link show "$bridge" >/dev/null 2>&1; then log "deleting bridge $bridge"; ip link delete "$bridge"; fi
+    # The flow recorder's drop rules (policy.go tableName), in case it was killed before removing them.
+    if nft list table ip "calico_ad_stand_in_${bridge//[-.]/_}" >/dev/null 2>&1; then
+      log "deleting nftables table calico_ad_stand_in_${bridge//[-.]/_}"
+      nft delete table ip "calico_ad_stand_in_${bridge//[-.]/_}"
+    fi
     rm -f "$DIR/bridge"
   fi
   rm -f "$NODE_STATUS"

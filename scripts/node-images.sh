@@ -16,7 +16,10 @@
 #              detectors on the flow logs; its minute lasts CALICO_AD_STAND_IN_MINUTE_SECONDS
 #              (default 60; the tests shorten it), set in the image's env
 #   es         localhost/calico-ad/es-stand-in:test-stand-in: Elasticsearch's API subset
-#   flows      localhost/calico-ad/flow-recorder:test-stand-in: Felix's flow logs, from packets
+#   flows      localhost/calico-ad/flow-recorder:test-stand-in: Felix's flow logs, from packets,
+#              and its policy enforcement for default-deny ingress (nft from this machine)
+#   alerts     localhost/calico-ad/global-alert-stand-in:test-stand-in: the intrusion-detection
+#              controller's RuleBased GlobalAlert evaluation; its minute is the same setting
 #   dns        localhost/calico-ad/dns-stand-in:test-stand-in: kube-dns for Service names
 #
 #   bash scripts/node-images.sh        prints the directory holding the *.tar archives
@@ -37,10 +40,11 @@ MINUTE_SECONDS="${CALICO_AD_STAND_IN_MINUTE_SECONDS:-60}"
 [[ "$MINUTE_SECONDS" =~ ^[1-9][0-9]{0,2}$ ]] \
   || die "CALICO_AD_STAND_IN_MINUTE_SECONDS must be a whole number of seconds from 1 to 999, got '${MINUTE_SECONDS}'"
 SRC="${CALICO_AD_ROOT}/tools/node-images"
-for t in go jq tar sha256sum nmap ldd; do command -v "$t" >/dev/null || die "$t not found (scripts/install-deps.sh installs nmap)"; done
+for t in go jq tar sha256sum nmap nft ldd; do command -v "$t" >/dev/null || die "$t not found (scripts/install-deps.sh installs nmap)"; done
 
 key="$( {
   echo "tags=${AD_TAGS} minute=${MINUTE_SECONDS} nmap=$(dpkg-query -W -f='${Version}' nmap 2>/dev/null || nmap --version | head -n 1)"
+  echo "nft=$(nft --version)"
   sha256sum "${BASH_SOURCE[0]}"
   (cd "$SRC" && find . -type f | LC_ALL=C sort | xargs sha256sum)
 } | sha256sum | cut -c1-12)"
@@ -54,7 +58,7 @@ log "building the stand-in images in $OUT"
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOWORK=off GOFLAGS=-mod=mod
 export GOCACHE="${CALICO_AD_GOCACHE:-${CALICO_AD_CACHE}/go/build}"
 (cd "$SRC" && go build -trimpath -ldflags "-s -w" -o "$WORK/bin/" \
-  ./pause ./ad-jobs-stand-in ./es-stand-in ./flow-recorder ./dns-stand-in)
+  ./pause ./ad-jobs-stand-in ./es-stand-in ./flow-recorder ./dns-stand-in ./global-alert-stand-in)
 
 # copy_with_libraries ROOTFS BINARY: BINARY and every shared library it loads, at their paths.
 copy_with_libraries() {
@@ -89,7 +93,7 @@ archive() {
 }
 
 mkdir -p "$WORK/out"
-path_env='["PATH=/usr/local/bin:/usr/bin:/bin"]'
+path_env='["PATH=/usr/local/bin:/usr/sbin:/usr/bin:/bin"]'
 
 install -D -m 0755 "$WORK/bin/pause" "$WORK/pause/pause"
 archive pause "calico-ad TEST STAND-IN: pod sandbox (waits for SIGTERM)" "$WORK/pause" '["/pause"]' "$path_env" \
@@ -119,8 +123,15 @@ stand_in() {
   archive "$1" "calico-ad TEST STAND-IN for $2" "$WORK/$1" "[\"/$1\"]" "$path_env" "localhost/calico-ad/$1:test-stand-in"
 }
 stand_in es-stand-in "Elasticsearch: the query subset the alert verification sends, in memory"
-stand_in flow-recorder "Felix flow logs: records from the packets on the node's bridge"
+# The recorder runs nft (from this machine, with its libraries) to install its drop rules.
+copy_with_libraries "$WORK/flow-recorder" "$(command -v nft)"
+stand_in flow-recorder "Felix flow logs from the packets on the node's bridge, and default-deny ingress enforced with nftables DROP and NFLOG"
 stand_in dns-stand-in "kube-dns: Service names to their endpoints' addresses"
+install -D -m 0755 "$WORK/bin/global-alert-stand-in" "$WORK/global-alert-stand-in/global-alert-stand-in"
+archive global-alert-stand-in "calico-ad TEST STAND-IN for the intrusion-detection-controller: RuleBased GlobalAlerts counted on the flow logs" \
+  "$WORK/global-alert-stand-in" '["/global-alert-stand-in"]' \
+  "$(jq -cn --arg m "$MINUTE_SECONDS" '["PATH=/usr/local/bin:/usr/bin:/bin", "CALICO_AD_STAND_IN_MINUTE_SECONDS=\($m)"]')" \
+  localhost/calico-ad/global-alert-stand-in:test-stand-in
 
 touch "$WORK/out/complete"
 rm -rf "$OUT"; mkdir -p "$(dirname "$OUT")"; mv "$WORK/out" "$OUT"

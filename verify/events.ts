@@ -14,6 +14,8 @@ export interface EventSearchSpec {
     /** An index must be this name or start with it and a dot (so cluster `a` skips `ab`). */
     readonly indexName: string;
     readonly eventType: string;
+    /** The event's `origin` must be this when set: a rule-based alert's GlobalAlert name. */
+    readonly origin?: string;
     /** Namespace and pod of the scanner: the alert's source. */
     readonly sourceNamespace: string;
     readonly sourcePod: string;
@@ -79,8 +81,8 @@ export function sourceNames(pod: string): string[] {
 }
 
 /**
- * The search body: AD events from the scanner's namespace and pod, not older than the start of
- * the scan's bucket, oldest first. Every condition is a filter (no scoring); the fields are the
+ * The search body: AD events (or a rule-based alert's, by `origin`) from the scanner's namespace
+ * and pod, not older than the window's start, oldest first. Every condition is a filter (no scoring); the fields are the
  * keyword fields of the events index (`type`, `source_namespace`, `source_name`,
  * `source_name_aggr`) and its date field `time`.
  */
@@ -93,6 +95,7 @@ export function eventQuery(spec: EventSearchSpec, windowStart: number): Record<s
             bool: {
                 filter: [
                     { term: { type: spec.eventType } },
+                    ...(spec.origin === undefined ? [] : [{ term: { origin: spec.origin } }]),
                     { term: { source_namespace: spec.sourceNamespace } },
                     {
                         bool: {
@@ -135,6 +138,7 @@ export function matchesScan(hit: unknown, spec: EventSearchSpec, since: number):
     return (
         (index === spec.indexName || index.startsWith(`${spec.indexName}.`)) &&
         event.type === spec.eventType &&
+        (spec.origin === undefined || event.origin === spec.origin) &&
         event.source_namespace === spec.sourceNamespace &&
         (names.includes(event.source_name as string) ||
             names.includes(event.source_name_aggr as string)) &&

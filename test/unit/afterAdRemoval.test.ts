@@ -98,21 +98,25 @@ describe("settings of releases without AD (calico-ad:afterAdRemoval scanAlert)",
         );
     });
 
-    it("refuses the verification of the port scan until it reads the rule-based alert", () => {
-        assert.match(
-            problem({
-                simulation: {
-                    portScan: {
-                        enabled: true,
-                        namespace: "dev",
-                        scannerPod: "netshoot",
-                        targetSelector: "app=centos",
-                    },
-                    verify: { enabled: true },
+    it("verifies the port scan's rule-based alert, waiting for Felix's flush, the logs' shipping and one alert period, on the release's events route", () => {
+        const settings = ruleBased({
+            simulation: {
+                portScan: {
+                    enabled: true,
+                    namespace: "dev",
+                    scannerPod: "netshoot",
+                    targetSelector: "app=centos",
                 },
-            }),
-            /calico-ad:simulation.verify: checking the rule-based scan alert of releases without AD .* is not built yet; set enabled: false/,
-        );
+                verify: { enabled: true, pollInterval: "10s" },
+            },
+        });
+        // Felix's default flush of 300 s, 60 s shipping, a period of 300 s (the flush), one poll.
+        assert.equal(settings.verification?.timeoutSeconds, 300 + 60 + 300 + 10);
+        assert.deepEqual(settings.verification?.route.ca, {
+            kind: "configmap",
+            name: "tigera-ca-bundle",
+            key: "tigera-ca-bundle.crt",
+        });
     });
 
     it("derives the port scan from the scan alert's threshold", () => {

@@ -179,6 +179,40 @@ describe("matching an event to the scan", () => {
     });
 });
 
+describe("the rule-based alert's event", () => {
+    const ruleBasedSpec: EventSearchSpec = {
+        ...spec,
+        eventType: "global_alert",
+        origin: "calico-ad.port-scan",
+    };
+    const alertHit = (source: Record<string, unknown>) =>
+        hit({
+            type: "global_alert",
+            origin: "calico-ad.port-scan",
+            source_name: undefined,
+            ...source,
+        });
+
+    it("is searched by type global_alert and the GlobalAlert's name as origin", () => {
+        const filter = (eventQuery(ruleBasedSpec, since).query as { bool: { filter: unknown[] } })
+            .bool.filter;
+        assert.deepEqual(filter.slice(0, 2), [
+            { term: { type: "global_alert" } },
+            { term: { origin: "calico-ad.port-scan" } },
+        ]);
+    });
+
+    it("matches only this alert's events from the scanner, by aggregated name", () => {
+        assert.ok(matchesScan(alertHit({}), ruleBasedSpec, since));
+        assert.equal(matchesScan(alertHit({ origin: "other" }), ruleBasedSpec, since), false);
+        assert.equal(
+            matchesScan(alertHit({ source_name_aggr: "netshoot2" }), ruleBasedSpec, since),
+            false,
+        );
+        assert.equal(matchesScan(hit({}), ruleBasedSpec, since), false, "an AD event");
+    });
+});
+
 describe("the verification report", () => {
     it("found: seconds from the end of the scan to the search that saw the alert", () => {
         const report = verificationReport(
@@ -203,6 +237,44 @@ describe("the verification report", () => {
             eventTime: "t",
             index: "i",
             waitedSeconds: 297,
+        });
+    });
+
+    it("rule-based: found by status.lastEvent and the event, or by the status alone with why the event was not read", () => {
+        const base = {
+            status: "found",
+            scanEndedAt: 1700000103,
+            reportedAt: 1700000150,
+            waitedSeconds: 40,
+            lastEvent: 1700000140,
+        };
+        const both = verificationReport(
+            JSON.stringify({
+                ...base,
+                reason: "",
+                outcome: {
+                    kind: "found",
+                    event: { description: "d", source: "dev/netshoot", eventTime: "t", index: "i" },
+                },
+            }),
+        );
+        assert.deepEqual(both.confirmedBy, ["status.lastEvent", "global_alert event"]);
+        assert.equal(both.description, "d");
+        const statusOnly = verificationReport(
+            JSON.stringify({
+                ...base,
+                reason: "confirmed by status.lastEvent only",
+                outcome: null,
+            }),
+        );
+        assert.deepEqual(statusOnly, {
+            found: true,
+            status: "found",
+            secondsAfterScan: 47,
+            waitedSeconds: 40,
+            confirmedBy: ["status.lastEvent"],
+            eventTime: "2023-11-14T22:15:40.000Z",
+            reason: "confirmed by status.lastEvent only",
         });
     });
 

@@ -42,7 +42,14 @@ func parseFrame(frame []byte) (p packet, ok bool) {
 	if len(frame) < 14+20 || binary.BigEndian.Uint16(frame[12:14]) != 0x0800 {
 		return p, false
 	}
-	ip := frame[14:]
+	return parseIPv4(frame[14:])
+}
+
+// parseIPv4 reads an IPv4 packet carrying TCP or UDP (what NFLOG hands over for family ip).
+func parseIPv4(ip []byte) (p packet, ok bool) {
+	if len(ip) < 20 {
+		return p, false
+	}
 	ihl := int(ip[0]&0x0f) * 4
 	if ip[0]>>4 != 4 || ihl < 20 || len(ip) < ihl+4 {
 		return p, false
@@ -74,11 +81,13 @@ func parseFrame(frame []byte) (p packet, ok bool) {
 }
 
 // flowKey is one flow log record's identity within a flush interval: Calico aggregates the
-// source port away (flowLogsFileAggregationKind 1 and up) and keeps the destination.
+// source port away (flowLogsFileAggregationKind 1 and up) and keeps the destination; allowed and
+// denied flows are always separate records.
 type flowKey struct {
 	src, dst netip.Addr
 	proto    string
 	dstPort  uint16
+	denied   bool
 }
 
 type flowStats struct {
@@ -89,11 +98,18 @@ type flowStats struct {
 // flowTable collects flows between flushes.
 type flowTable map[flowKey]*flowStats
 
-func (t flowTable) add(p packet, at time.Time) {
+// add counts a packet the source's side forwarded (action allow, reporter src).
+func (t flowTable) add(p packet, at time.Time) { t.addVerdict(p, at, false) }
+
+// addDenied counts a packet the destination's policy dropped (action deny, reporter dst): only
+// packets that the drop rule logged through NFLOG reach it.
+func (t flowTable) addDenied(p packet, at time.Time) { t.addVerdict(p, at, true) }
+
+func (t flowTable) addVerdict(p packet, at time.Time, denied bool) {
 	if !p.starts {
 		return
 	}
-	k := flowKey{p.src, p.dst, p.proto, p.dstPort}
+	k := flowKey{p.src, p.dst, p.proto, p.dstPort, denied}
 	s := t[k]
 	if s == nil {
 		s = &flowStats{first: at}
@@ -133,15 +149,23 @@ func (t flowTable) records(pods map[netip.Addr]endpoint, host string, end time.T
 		if a.proto != b.proto {
 			return a.proto < b.proto
 		}
-		return a.dstPort < b.dstPort
+		if a.dstPort != b.dstPort {
+			return a.dstPort < b.dstPort
+		}
+		return !a.denied && b.denied
 	})
 	out := make([]map[string]any, 0, len(keys))
 	for _, k := range keys {
 		s := t[k]
+		// A packet a pod sends was allowed out by its side; one the drop rule of a default-deny
+		// ingress policy logged was denied where it arrived, as Felix reports both ends.
+		action, reporter := "allow", "src"
+		if k.denied {
+			action, reporter = "deny", "dst"
+		}
 		r := map[string]any{
 			"start_time": s.first.Unix(), "end_time": end.Unix(),
-			// Nothing enforces policy on this node: every packet the bridge forwards is allowed.
-			"action": "allow", "reporter": "src", "proto": k.proto,
+			"action": action, "reporter": reporter, "proto": k.proto,
 			"source_ip": k.src.String(), "dest_ip": k.dst.String(), "dest_port": int(k.dstPort),
 			"num_flows": 1, "num_flows_started": s.started, "host": host,
 		}

@@ -5,6 +5,12 @@
 // FelixConfiguration `default` writes one flow log record per source, destination, protocol and
 // destination port to tigera_secure_ee_flows.<CLUSTER_NAME>.<date> in Elasticsearch. It sees
 // only packets: it reads no scan output, stack config or test expectation.
+//
+// It also stands in for Felix's policy enforcement, in one shape only (policy.go): for the
+// node's pods that a default-deny ingress NetworkPolicy selects, an nftables rule in the forward
+// hook logs each packet to them to NFLOG and drops it. The packets that NFLOG hands back, and
+// only those, become records with action deny and reporter dst, as Felix learns its verdicts
+// from the NFLOG rules of its policy chains.
 package main
 
 import (
@@ -13,6 +19,7 @@ import (
 	"log"
 	"net/netip"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
@@ -98,25 +105,114 @@ func (r *recorder) capture(bridge string, subnet netip.Prefix) error {
 	}
 }
 
-// pods maps the node's pod addresses (not host-network ones) to their pods.
-func pods(api *kube.Client, node string) (map[netip.Addr]endpoint, error) {
+// nodePods lists the node's pods that have an address of their own (not host-network ones).
+func nodePods(api *kube.Client, node string) ([]podInfo, map[netip.Addr]endpoint, error) {
 	var list struct {
 		Items []struct {
-			Metadata struct{ Name, Namespace, GenerateName string } `json:"metadata"`
-			Spec     struct{ HostNetwork bool }                     `json:"spec"`
-			Status   struct{ PodIP string }                         `json:"status"`
+			Metadata struct {
+				Name, Namespace, GenerateName string
+				Labels                        map[string]string
+			} `json:"metadata"`
+			Spec   struct{ HostNetwork bool } `json:"spec"`
+			Status struct{ PodIP string }     `json:"status"`
 		} `json:"items"`
 	}
 	if err := api.Get("/api/v1/pods?fieldSelector=spec.nodeName%3D"+node, &list); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var infos []podInfo
 	out := map[netip.Addr]endpoint{}
 	for _, p := range list.Items {
 		if addr, err := netip.ParseAddr(p.Status.PodIP); err == nil && !p.Spec.HostNetwork {
 			out[addr] = endpoint{p.Metadata.Namespace, p.Metadata.Name, p.Metadata.GenerateName}
+			infos = append(infos, podInfo{p.Metadata.Namespace, p.Metadata.Labels, addr})
 		}
 	}
-	return out, nil
+	return infos, out, nil
+}
+
+// pods maps the node's pod addresses to their pods.
+func pods(api *kube.Client, node string) (map[netip.Addr]endpoint, error) {
+	_, out, err := nodePods(api, node)
+	return out, err
+}
+
+// enforce keeps the node's nftables table in step with the default-deny ingress policies, every
+// two seconds (Felix reacts to watch events; a poll is enough here), and removes it on exit.
+func enforce(ctx context.Context, api *kube.Client, node, bridge string, group uint16) {
+	apply := func(script string) error {
+		cmd := exec.Command("nft", "-f", "-")
+		cmd.Stdin = strings.NewReader(script)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("%v: %s", err, out)
+		}
+		return nil
+	}
+	defer func() {
+		if err := apply(ruleset(bridge, group, nil)); err != nil {
+			log.Printf("removing the drop rules: %v", err)
+		}
+	}()
+	applied, skipped := "", map[string]bool{}
+	for {
+		var list struct{ Items []networkPolicy }
+		infos, _, err := nodePods(api, node)
+		if err == nil {
+			err = api.Get("/apis/networking.k8s.io/v1/networkpolicies", &list)
+		}
+		if err != nil {
+			log.Printf("reading pods and NetworkPolicies: %v (rules unchanged)", err)
+		} else {
+			for _, p := range list.Items {
+				name := p.Metadata.Namespace + "/" + p.Metadata.Name
+				if why := p.notEnforced(); why != "" && !skipped[name] {
+					skipped[name] = true
+					log.Printf("NetworkPolicy %s is not enforced by this stand-in: %s", name, why)
+				}
+			}
+			denied := deniedAddresses(list.Items, infos)
+			if script := ruleset(bridge, group, denied); script != applied {
+				if err := apply(script); err != nil {
+					log.Printf("applying the drop rules: %v", err)
+				} else {
+					applied = script
+					log.Printf("default-deny ingress enforced for %v (nftables table %s, NFLOG group %d)", denied, tableName(bridge), group)
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+// readDenied records every packet the drop rules logged to NFLOG group as denied at its
+// destination.
+func (r *recorder) readDenied(group uint16) error {
+	fd, err := nflogSocket(group)
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, 65536)
+	for {
+		n, _, err := syscall.Recvfrom(fd, buf, 0)
+		if err != nil {
+			if err == syscall.EINTR || err == syscall.ENOBUFS {
+				continue
+			}
+			return err
+		}
+		now := time.Now()
+		for _, payload := range nflogPayloads(buf[:n]) {
+			if p, ok := parseIPv4(payload); ok {
+				r.mu.Lock()
+				r.flows.addDenied(p, now)
+				r.mu.Unlock()
+			}
+		}
+	}
 }
 
 // felixFlushInterval reads flowLogsFlushInterval of FelixConfiguration default.
@@ -146,10 +242,15 @@ func main() {
 	}
 	r := &recorder{flows: flowTable{}}
 	go func() { log.Fatalf("capture on the ports of %s: %v", bridge, r.capture(bridge, subnet)) }()
-	log.Printf("calico-ad TEST STAND-IN for Felix flow logs: recording the pods on %s of node %s for cluster %s", bridge, node, cluster)
+	group := nflogGroup(subnet)
+	go func() { log.Fatalf("reading NFLOG group %d: %v", group, r.readDenied(group)) }()
+	log.Printf("calico-ad TEST STAND-IN for Felix flow logs and policy enforcement: recording the pods on %s of node %s for cluster %s", bridge, node, cluster)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	enforced := make(chan struct{})
+	go func() { enforce(ctx, api, node, bridge, group); close(enforced) }()
+	defer func() { <-enforced }()
 	lastFlush := time.Now()
 	var pending []es.Doc
 	for {

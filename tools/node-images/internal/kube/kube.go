@@ -1,8 +1,10 @@
-// Package kube is the API client of the local node's TEST STAND-INS (flow recorder, DNS): GET
-// requests with the pod's projected service-account token, checked against the cluster CA.
+// Package kube is the API client of the local node's TEST STAND-INS (flow recorder, DNS,
+// GlobalAlert evaluator): GET and merge-patch requests with the pod's projected service-account
+// token, checked against the cluster CA.
 package kube
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -51,22 +53,39 @@ var ErrNotFound = fmt.Errorf("not found")
 
 // Get decodes the JSON object at path (e.g. /api/v1/pods) into out.
 func (c *Client) Get(path string, out any) error {
+	return c.do(http.MethodGet, path, nil, out)
+}
+
+// MergePatch sends patch as a JSON merge patch to path (e.g. an object's /status).
+func (c *Client) MergePatch(path string, patch any) error {
+	body, err := json.Marshal(patch)
+	if err != nil {
+		return err
+	}
+	var ignored map[string]any
+	return c.do(http.MethodPatch, path, body, &ignored)
+}
+
+func (c *Client) do(method, path string, body []byte, out any) error {
 	token, err := os.ReadFile(c.tokenFile)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequest(http.MethodGet, c.base+path, nil)
+	req, err := http.NewRequest(method, c.base+path, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+string(token))
 	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/merge-patch+json")
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	answer, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return err
 	}
@@ -74,7 +93,7 @@ func (c *Client) Get(path string, out any) error {
 		return ErrNotFound
 	}
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: HTTP %d: %.200s", path, resp.StatusCode, body)
+		return fmt.Errorf("%s %s: HTTP %d: %.200s", method, path, resp.StatusCode, answer)
 	}
-	return json.Unmarshal(body, out)
+	return json.Unmarshal(answer, out)
 }

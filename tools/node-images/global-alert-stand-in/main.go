@@ -1,0 +1,174 @@
+// Command global-alert-stand-in is a TEST STAND-IN for the GlobalAlert evaluation of Calico
+// Enterprise's intrusion-detection-controller, which cannot run here. It reads the GlobalAlerts
+// of type RuleBased (AnomalyDetection ones belong to AD and are left alone), and for each, one
+// `period` after it first sees it and every `period` after, counts the flow log documents of
+// tigera_secure_ee_flows.<CLUSTER_NAME>.* whose end_time is within `lookback` and that match its
+// query (evaluate.go: the AND of `key = value` / `key != value` comparisons), per combination of
+// its aggregateBy fields; for each count that satisfies condition and threshold it writes a
+// global_alert event to tigera_secure_ee_events.<CLUSTER_NAME>.lma, and it sets the alert's
+// status (lastUpdate, active, healthy, lastExecuted, lastEvent, errorConditions). It reads
+// nothing but the GlobalAlerts and the flow records. CALICO_AD_STAND_IN_MINUTE_SECONDS (the
+// image's env; default 60) shortens its minute, and so each period, for tests; the lookback is
+// never shortened, as the flow records carry real times.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/url"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"calico-ad.local/tools/node-images/internal/es"
+	"calico-ad.local/tools/node-images/internal/kube"
+)
+
+const alertsPath = "/apis/projectcalico.org/v3/globalalerts"
+
+type globalAlert struct {
+	Metadata struct {
+		Name       string `json:"name"`
+		Generation int64  `json:"generation"`
+	} `json:"metadata"`
+	Spec alertSpec `json:"spec"`
+}
+
+// schedule is when an alert runs next, for the generation of its spec that set it.
+type schedule struct {
+	generation int64
+	next       time.Time
+}
+
+func searchFlows(store *es.Client, index string, comparisons []comparison, from, to time.Time) ([]map[string]any, error) {
+	const page = 10000
+	var out []map[string]any
+	for offset := 0; ; offset += page {
+		hits, err := store.Search(index, searchBody(comparisons, from, to, page, offset))
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range hits {
+			out = append(out, h.Source)
+		}
+		if len(hits) < page {
+			return out, nil
+		}
+	}
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// run evaluates one alert once and returns its status patch.
+func run(store *es.Client, cluster string, a globalAlert, now time.Time) map[string]any {
+	status := map[string]any{"lastUpdate": rfc3339(now), "active": true, "lastExecuted": rfc3339(now)}
+	fail := func(format string, args ...any) map[string]any {
+		message := "calico-ad TEST STAND-IN: " + fmt.Sprintf(format, args...)
+		log.Printf("%s: %s", a.Metadata.Name, message)
+		status["healthy"] = false
+		status["errorConditions"] = []any{map[string]any{"type": "QueryFailed", "message": message}}
+		return status
+	}
+	if problem := specProblem(a.Spec); problem != "" {
+		return fail("%s", problem)
+	}
+	comparisons, err := parseQuery(a.Spec.Query)
+	if err != nil {
+		return fail("%v", err)
+	}
+	lookback := duration(a.Spec.Lookback, 10*time.Minute)
+	docs, err := searchFlows(store, "tigera_secure_ee_flows."+cluster+".*", comparisons, now.Add(-lookback), now)
+	if err != nil {
+		return fail("searching the flow logs: %v", err)
+	}
+	fired := 0
+	for _, b := range aggregate(docs, a.Spec.AggregateBy) {
+		if !satisfied(a.Spec, b.count) {
+			continue
+		}
+		if err := store.Index("tigera_secure_ee_events."+cluster+".lma", event(a.Metadata.Name, a.Spec, b, now)); err != nil {
+			return fail("writing the global_alert event: %v", err)
+		}
+		fired++
+	}
+	log.Printf("%s: %d flow log documents in the last %s, %d events written", a.Metadata.Name, len(docs), lookback, fired)
+	status["healthy"] = true
+	status["errorConditions"] = nil
+	if fired > 0 {
+		status["lastEvent"] = rfc3339(now)
+	}
+	return status
+}
+
+func main() {
+	cluster := os.Getenv("CLUSTER_NAME")
+	if cluster == "" {
+		cluster = "cluster"
+	}
+	minuteSeconds, err := strconv.Atoi(os.Getenv("CALICO_AD_STAND_IN_MINUTE_SECONDS"))
+	if err != nil || minuteSeconds <= 0 {
+		minuteSeconds = 60
+	}
+	scale := func(d time.Duration) time.Duration { return max(time.Second, d*time.Duration(minuteSeconds)/60) }
+	api, err := kube.InCluster()
+	if err != nil {
+		log.Fatalf("API client: %v", err)
+	}
+	store, err := es.FromEnv("tigera-secure-es-http.tigera-elasticsearch.svc")
+	if err != nil {
+		log.Fatalf("Elasticsearch client: %v", err)
+	}
+	log.Printf("calico-ad TEST STAND-IN for the intrusion-detection-controller's GlobalAlert evaluation: cluster %s, minute of %d s", cluster, minuteSeconds)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	schedules := map[string]schedule{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+		var list struct{ Items []globalAlert }
+		if err := api.Get(alertsPath, &list); err != nil {
+			log.Printf("listing GlobalAlerts: %v", err)
+			continue
+		}
+		now := time.Now()
+		seen := map[string]bool{}
+		for _, a := range list.Items {
+			if a.Spec.Type != "" && a.Spec.Type != "RuleBased" {
+				continue
+			}
+			name := a.Metadata.Name
+			seen[name] = true
+			period := scale(duration(a.Spec.Period, 5*time.Minute))
+			s, known := schedules[name]
+			// A new or changed alert first runs one full period later, like the IDS.
+			if !known || s.generation != a.Metadata.Generation {
+				schedules[name] = schedule{a.Metadata.Generation, now.Add(period)}
+				log.Printf("%s: picked up; first run in %s", name, period)
+				if err := api.MergePatch(alertsPath+"/"+url.PathEscape(name)+"/status",
+					map[string]any{"status": map[string]any{"active": true, "lastUpdate": rfc3339(now)}}); err != nil {
+					log.Printf("%s: setting status: %v", name, err)
+				}
+				continue
+			}
+			if now.Before(s.next) {
+				continue
+			}
+			schedules[name] = schedule{s.generation, now.Add(period)}
+			if err := api.MergePatch(alertsPath+"/"+url.PathEscape(name)+"/status",
+				map[string]any{"status": run(store, cluster, a, now)}); err != nil {
+				log.Printf("%s: setting status: %v", name, err)
+			}
+		}
+		for name := range schedules {
+			if !seen[name] {
+				delete(schedules, name)
+			}
+		}
+	}
+}
