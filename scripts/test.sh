@@ -50,6 +50,7 @@ eval "$(bash scripts/local-cluster.sh env)"
 step "benchmarks, each run once as committed"
 BENCH_RUNS=1 npm run --silent bench:engine
 npm run --silent bench:scan
+npm run --silent bench:alert
 BENCH_RUNS=1 npm run --silent bench:preview
 # The full fleet (1, 4, 16 stacks) takes minutes; the suite checks that it still runs.
 BENCH_FLEET_SIZES=1,2 BENCH_FLEET_POOL=2 npm run --silent bench:fleet

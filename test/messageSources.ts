@@ -25,11 +25,13 @@ const typescriptEmitters =
 
 /**
  * Messages built apart from their emitter: values of fields and variables whose names say they
- * hold a problem, warning, reason or message (zod's `error` and `message` too), and the strings
- * functions return, since checks return their problem as text.
+ * hold a problem, warning, reason or message (zod's `error` and `message` too), the strings
+ * functions return, since checks return their problem as text, and the first branch of a
+ * conditional (`cond ? "text" : ...`); the branch after `:` looks like any object field here, so
+ * a variant there needs its row by hand.
  */
 const typescriptMessageValues =
-    /(?:\b(?:problem|warning|reason|unsupported|removal|message|error)\w*\s*[:=]\s*\[?\s*|\breturn\s+|=>\s*)(["`])/g;
+    /(?:\b(?:problem|warning|reason|unsupported|removal|message|error)\w*\s*[:=]\s*\[?\s*|\breturn\s+|=>\s*|[^?]\?\s+)(["`])/g;
 
 /**
  * Shell emitters: the scripts' `die`/`fail`/`warn` helpers, `echo ... >&2`, and the alert
@@ -124,7 +126,9 @@ export function typescriptMessages(file: string, source: string): MessageSite[] 
         for (const match of source.matchAll(pattern)) {
             const quoteAt = (match.index ?? 0) + match[0].length - 1;
             const stem = stemOf(literalAt(source, quoteAt), "typescript");
-            if (stem !== undefined) {
+            // A conditional also picks names and keys; a message has words.
+            const conditionalName = /\?\s+["`]$/.test(match[0]) && !/\s/.test(stem ?? "");
+            if (stem !== undefined && !conditionalName) {
                 sites.push({ at: `${file}:${lineOf(source, quoteAt)}`, stem });
             }
         }
