@@ -16,6 +16,7 @@ import { clusterReleaseToRead, parseSettings, readStackConfig } from "./config/s
 import { enabledSimulations } from "./config/simulation";
 import { requireClusterName, summarize } from "./config/summary";
 import { simulationCommand } from "./simulations/definition";
+import { alertVerificationAlias } from "./verify/detectionTest";
 
 export = async () => {
     const config = readStackConfig();
@@ -36,14 +37,21 @@ export = async () => {
     settings.warnings.forEach((warning) => pulumi.log.warn(warning));
 
     const owner = stackOwner(pulumi.getOrganization(), pulumi.getProject(), pulumi.getStack());
-    const { clusterName, adopted, unmanagedEnv, verificationClusterName, flowLogs } =
-        await checkCluster(settings, cluster || new KubectlReader(settings.kubeContext), owner);
+    const {
+        clusterName,
+        adopted,
+        unmanagedEnv,
+        verificationClusterName,
+        flowLogs,
+        alertExceptionWarnings,
+    } = await checkCluster(settings, cluster || new KubectlReader(settings.kubeContext), owner);
     for (const warning of [adoptionWarning(adopted), unmanagedEnvWarning(unmanagedEnv)]) {
         if (warning) {
             pulumi.log.warn(warning);
         }
     }
     flowLogs?.warnings.forEach((warning) => pulumi.log.warn(warning));
+    alertExceptionWarnings?.forEach((warning) => pulumi.log.warn(warning));
 
     const provider = new k8s.Provider("cluster", {
         context: settings.kubeContext,
@@ -111,22 +119,25 @@ export = async () => {
             runAfter: [detection, ...(felix ? [felix] : [])],
         }),
     }));
-    // The verification checks the port scan's alert (config/verification.ts).
-    const verified = runs.find((run) => run.key === "portScan");
-    const verification =
-        verified &&
-        settings.verification &&
-        verificationClusterName !== undefined &&
-        new AlertVerification("alert-verification", {
-            ...settings.verification,
-            summary: verified.component.summary,
-            simulation: verified.definition.title,
-            sourceNamespace: verified.source.namespace,
-            sourcePod: verified.source.pod,
-            clusterName: verificationClusterName,
-            kubeContext: settings.kubeContext,
-            runAfter: [verified.component],
-        });
+    const verifications = runs.flatMap((run) =>
+        settings.verification && verificationClusterName !== undefined
+            ? [
+                  new AlertVerification(`${run.definition.resourceName}-verification`, {
+                      ...settings.verification,
+                      summary: run.component.summary,
+                      simulation: run.key,
+                      title: run.definition.title,
+                      detector: run.definition.detector,
+                      sourceNamespace: run.source.namespace,
+                      sourcePod: run.source.pod,
+                      clusterName: verificationClusterName,
+                      kubeContext: settings.kubeContext,
+                      runAfter: runs.map((each) => each.component),
+                  }),
+              ]
+            : [],
+    );
+    const detectionTests = pulumi.all(verifications.map((verification) => verification.report));
 
     const summary = summarize(settings, clusterName);
     if (settings.era === "ruleBased" && !settings.renderDirectory) {
@@ -153,7 +164,12 @@ export = async () => {
         ...(detection instanceof ScanAlert
             ? { scanAlert: { ...detection.timing, flushInterval: flush.source } }
             : {}),
-        ...(verification ? { alertVerification: verification.report } : {}),
+        ...(verifications.length > 0
+            ? {
+                  detectionTests,
+                  alertVerification: detectionTests.apply(alertVerificationAlias),
+              }
+            : {}),
         ...(felix ? { demoFelixBefore: felix.previous } : {}),
     };
 };

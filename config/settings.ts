@@ -110,7 +110,7 @@ interface CommonSettings {
     readonly simulation?: SimulationSettings;
     /** Demo mode's Felix change; undefined when off (its AD change is already applied). */
     readonly demo?: DemoSettings;
-    /** The check that the port scan raised an alert; undefined when off. */
+    /** The check that each simulation raised its detector's alert; undefined when off. */
     readonly verification?: VerificationSettings;
 }
 
@@ -352,7 +352,7 @@ export function parseSettings(
                   era: release.era,
                   clusterType: release.clusterType,
                   enterpriseVersion: enterpriseEquivalent(release.product, release.version),
-                  portScan: simulation.settings?.portScan !== undefined,
+                  simulation: simulation.settings,
               }
             : undefined,
     );
