@@ -341,7 +341,10 @@ describe(
             assert.ok((report.waitedSeconds as number) < 10, "no waiting for a timeout");
             standIn.reset("malformed");
             await stack.setConfig(verify({ timeout: "20s", onNotFound: "error" }));
-            await assert.rejects(up(), /alert verification: malformed/);
+            await assert.rejects(
+                up(),
+                /detection test: no port_scan alert after the port scan \(malformed\)/,
+            );
         });
     },
 );
