@@ -14,7 +14,7 @@ import { after, before, describe, it } from "node:test";
 import { KubectlReader } from "../../cluster/kubectl";
 import { preflightAlertExceptions } from "../../cluster/preflight";
 import { parseSettings } from "../../config/settings";
-import { rawConfig, stackFileConfig } from "../helpers";
+import { rawConfig, stackFileConfig, workshopPortScan } from "../helpers";
 import { kubeContext, kubectl, missingPrerequisite } from "./harness";
 
 const skip = missingPrerequisite();
@@ -64,12 +64,7 @@ describe(
                     ...stackFileConfig("management"),
                     ...rawConfig({
                         simulation: {
-                            portScan: {
-                                enabled: true,
-                                namespace: "dev",
-                                scannerPod: "netshoot",
-                                targetSelector: "app=centos",
-                            },
+                            portScan: workshopPortScan,
                         },
                     }),
                 },

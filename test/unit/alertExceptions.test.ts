@@ -10,7 +10,7 @@ import {
 } from "../../cluster/alertExceptions";
 import { ClusterReader, preflightAlertExceptions } from "../../cluster/preflight";
 import { parseSettings } from "../../config/settings";
-import { rawConfig, stackFileConfig } from "../helpers";
+import { rawConfig, stackFileConfig, workshopPortScan } from "../helpers";
 
 const portScan = { title: "port scan", detector: "port_scan", namespace: "dev", pod: "netshoot" };
 const facts = alertFacts(portScan);
@@ -156,12 +156,7 @@ describe("preflight's read of AlertExceptions", () => {
     };
     const settingsOf = (config: Record<string, string>) => {
         const simulation = {
-            portScan: {
-                enabled: true,
-                namespace: "dev",
-                scannerPod: "netshoot",
-                targetSelector: "app=centos",
-            },
+            portScan: workshopPortScan,
         };
         return parseSettings({ ...config, ...rawConfig({ simulation }) }, { stack: "test" });
     };

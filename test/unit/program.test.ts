@@ -41,6 +41,22 @@ function fakeKubectlOnPath(): void {
     process.env.PATH = `${directory}${path.delimiter}${process.env.PATH}`;
 }
 
+/** The ip sweep of a /26 from `scannerPod` in dev. */
+const sweepFrom = (scannerPod: string) => ({
+    enabled: true,
+    namespace: "dev",
+    scannerPod,
+    targetCidr: "10.244.1.0/26",
+});
+
+/** Runs the workshop stack (dev) with `blocks` added to its `calico-ad:simulation`. */
+async function runDevWith(blocks: Record<string, unknown>) {
+    fakeKubectlOnPath();
+    const config = stackFileConfig("dev");
+    const simulation = JSON.parse(config["calico-ad:simulation"]) as Record<string, unknown>;
+    return runProgram({ ...config, ...rawConfig({ simulation: { ...simulation, ...blocks } }) });
+}
+
 type EnvEntry = { name: string; value?: string };
 
 describe("the whole program (mocks)", () => {
@@ -57,19 +73,8 @@ describe("the whole program (mocks)", () => {
     });
 
     it("runs every enabled simulation through the one Simulation component and exports each summary", async () => {
-        fakeKubectlOnPath();
-        const config = stackFileConfig("dev");
-        const simulation = JSON.parse(config["calico-ad:simulation"]) as Record<string, unknown>;
-        const ipSweep = {
-            enabled: true,
-            namespace: "dev",
-            scannerPod: "netshoot",
-            targetCidr: "10.244.1.0/26",
-        };
-        const { recorded, outputs } = await runProgram({
-            ...config,
-            ...rawConfig({ simulation: { ...simulation, ipSweep } }),
-        });
+        const ipSweep = sweepFrom("netshoot");
+        const { recorded, outputs } = await runDevWith({ ipSweep });
         const components = recorded
             .filter((r) => r.type.startsWith("calico-ad:simulation:"))
             .map((r) => `${r.type} ${r.name}`)
@@ -90,18 +95,9 @@ describe("the whole program (mocks)", () => {
     });
 
     it("verifies every enabled simulation with one verification each, and lists them in detectionTests with the port scan's entry as alertVerification", async () => {
-        fakeKubectlOnPath();
-        const config = stackFileConfig("dev");
-        const simulation = JSON.parse(config["calico-ad:simulation"]) as Record<string, unknown>;
-        const ipSweep = {
-            enabled: true,
-            namespace: "dev",
-            scannerPod: "netshoot2",
-            targetCidr: "10.244.1.0/26",
-        };
-        const { recorded, outputs } = await runProgram({
-            ...config,
-            ...rawConfig({ simulation: { ...simulation, ipSweep, verify: { enabled: true } } }),
+        const { recorded, outputs } = await runDevWith({
+            ipSweep: sweepFrom("netshoot2"),
+            verify: { enabled: true },
         });
         const searches = recorded.filter(
             (r) => r.type === "command:local:Command" && r.name.endsWith("-search"),
