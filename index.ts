@@ -13,7 +13,7 @@ import { readKubeContexts } from "./common/kubeconfig";
 import { stackOwner } from "./common/ownership";
 import { removalOfDeployedAd, scanAlertTransition } from "./config/removal";
 import { clusterReleaseToRead, parseSettings, readStackConfig } from "./config/settings";
-import { enabledSimulations } from "./config/simulation";
+import { EnabledSimulation, enabledSimulations } from "./config/simulation";
 import { requireClusterName, summarize } from "./config/summary";
 import { simulationCommand } from "./simulations/definition";
 import { alertVerificationAlias } from "./verify/detectionTest";
@@ -111,14 +111,22 @@ export = async () => {
             holder: owner,
         });
 
-    const runs = enabledSimulations(settings.simulation).map((enabled) => ({
-        ...enabled,
-        source: enabled.definition.source(enabled.settings),
-        component: new Simulation(enabled.definition.resourceName, {
-            run: simulationCommand(enabled.definition, enabled.settings, settings.kubeContext),
-            runAfter: [detection, ...(felix ? [felix] : [])],
-        }),
-    }));
+    // One at a time, in registry order, so one simulation's traffic never mixes into another's.
+    const runs: (EnabledSimulation & {
+        source: { namespace: string; pod: string };
+        component: Simulation;
+    })[] = [];
+    for (const enabled of enabledSimulations(settings.simulation)) {
+        const previous = runs.at(-1)?.component;
+        runs.push({
+            ...enabled,
+            source: enabled.definition.source(enabled.settings),
+            component: new Simulation(enabled.definition.resourceName, {
+                run: simulationCommand(enabled.definition, enabled.settings, settings.kubeContext),
+                runAfter: [detection, ...(felix ? [felix] : []), ...(previous ? [previous] : [])],
+            }),
+        });
+    }
     const verifications = runs.flatMap((run) =>
         settings.verification && verificationClusterName !== undefined
             ? [
