@@ -13,9 +13,10 @@ import { readKubeContexts } from "./common/kubeconfig";
 import { stackOwner } from "./common/ownership";
 import { removalOfDeployedAd, scanAlertTransition } from "./config/removal";
 import { clusterReleaseToRead, parseSettings, readStackConfig } from "./config/settings";
-import { enabledSimulations } from "./config/simulation";
+import { EnabledSimulation, enabledSimulations } from "./config/simulation";
 import { requireClusterName, summarize } from "./config/summary";
 import { simulationCommand } from "./simulations/definition";
+import { alertVerificationAlias } from "./verify/detectionTest";
 
 export = async () => {
     const config = readStackConfig();
@@ -36,14 +37,21 @@ export = async () => {
     settings.warnings.forEach((warning) => pulumi.log.warn(warning));
 
     const owner = stackOwner(pulumi.getOrganization(), pulumi.getProject(), pulumi.getStack());
-    const { clusterName, adopted, unmanagedEnv, verificationClusterName, flowLogs } =
-        await checkCluster(settings, cluster || new KubectlReader(settings.kubeContext), owner);
+    const {
+        clusterName,
+        adopted,
+        unmanagedEnv,
+        verificationClusterName,
+        flowLogs,
+        alertExceptionWarnings,
+    } = await checkCluster(settings, cluster || new KubectlReader(settings.kubeContext), owner);
     for (const warning of [adoptionWarning(adopted), unmanagedEnvWarning(unmanagedEnv)]) {
         if (warning) {
             pulumi.log.warn(warning);
         }
     }
     flowLogs?.warnings.forEach((warning) => pulumi.log.warn(warning));
+    alertExceptionWarnings?.forEach((warning) => pulumi.log.warn(warning));
 
     const provider = new k8s.Provider("cluster", {
         context: settings.kubeContext,
@@ -103,33 +111,44 @@ export = async () => {
             holder: owner,
         });
 
-    const runs = enabledSimulations(settings.simulation).map((enabled) => ({
-        ...enabled,
-        source: enabled.definition.source(enabled.settings),
-        component: new Simulation(enabled.definition.resourceName, {
-            run: simulationCommand(enabled.definition, enabled.settings, settings.kubeContext),
-            runAfter: [detection, ...(felix ? [felix] : [])],
-        }),
-    }));
-    // The verification checks the port scan's alert (config/verification.ts): AD's, or where AD
-    // was removed the scan alert's (status.lastEvent and its global_alert event).
-    const verified = runs.find((run) => run.key === "portScan");
-    const scanAlertName = detection instanceof ScanAlert ? detection.name : undefined;
-    const verification =
-        verified &&
-        settings.verification &&
-        verificationClusterName !== undefined &&
-        new AlertVerification(scanAlertName ? "scan-alert-verification" : "alert-verification", {
-            ...settings.verification,
-            summary: verified.component.summary,
-            simulation: verified.definition.title,
-            sourceNamespace: verified.source.namespace,
-            sourcePod: verified.source.pod,
-            clusterName: verificationClusterName,
-            kubeContext: settings.kubeContext,
-            runAfter: [verified.component],
-            globalAlert: scanAlertName,
+    // One at a time, in registry order, so one simulation's traffic never mixes into another's.
+    const runs: (EnabledSimulation & {
+        source: { namespace: string; pod: string };
+        component: Simulation;
+    })[] = [];
+    for (const enabled of enabledSimulations(settings.simulation)) {
+        const previous = runs.at(-1)?.component;
+        runs.push({
+            ...enabled,
+            source: enabled.definition.source(enabled.settings),
+            component: new Simulation(enabled.definition.resourceName, {
+                run: simulationCommand(enabled.definition, enabled.settings, settings.kubeContext),
+                runAfter: [detection, ...(felix ? [felix] : []), ...(previous ? [previous] : [])],
+            }),
         });
+    }
+    // Where AD was removed, the port scan's alert is the rule-based GlobalAlert's.
+    const scanAlertName = detection instanceof ScanAlert ? detection.name : undefined;
+    const verifications = runs.flatMap((run) =>
+        settings.verification && verificationClusterName !== undefined
+            ? [
+                  new AlertVerification(`${run.definition.resourceName}-verification`, {
+                      ...settings.verification,
+                      summary: run.component.summary,
+                      simulation: run.key,
+                      title: run.definition.title,
+                      detector: run.definition.detector,
+                      sourceNamespace: run.source.namespace,
+                      sourcePod: run.source.pod,
+                      clusterName: verificationClusterName,
+                      kubeContext: settings.kubeContext,
+                      runAfter: runs.map((each) => each.component),
+                      globalAlert: scanAlertName,
+                  }),
+              ]
+            : [],
+    );
+    const detectionTests = pulumi.all(verifications.map((verification) => verification.report));
 
     const summary = summarize(settings, clusterName);
     if (settings.era === "ruleBased" && !settings.renderDirectory) {
@@ -156,10 +175,12 @@ export = async () => {
         ...(detection instanceof ScanAlert
             ? { scanAlert: { ...detection.timing, flushInterval: flush.source } }
             : {}),
-        ...(verification
+        ...(verifications.length > 0
             ? {
+                  detectionTests,
+                  // The outputs before detectionTests: the port scan's entry.
                   [scanAlertName ? "scanAlertVerification" : "alertVerification"]:
-                      verification.report,
+                      detectionTests.apply(alertVerificationAlias),
               }
             : {}),
         ...(felix ? { demoFelixBefore: felix.previous } : {}),

@@ -238,7 +238,7 @@ export const structuredKeys: readonly StructuredKey[] = [
         shape: "simulation",
         scope: "all",
         description:
-            "optional port-scan and ip-sweep simulations run on `pulumi up` after deployment, and `verify`, the check that the scan raised an alert; see Attack simulation and Alert verification",
+            "optional simulations (port scan, ip sweep, dga, dns tunnel) run on `pulumi up` after deployment, and `verify`, the check that each raised its detector's alert (the `detectionTests` output); see Attack simulation and Alert verification",
     },
     {
         name: "productionStacks",

@@ -127,3 +127,15 @@ export function eventSearchRoutes(era: Era, clusterType: ClusterType): Steps<Eve
         value: route(gatewayService, step.value, service),
     }));
 }
+
+/**
+ * AlertException (`projectcalico.org/v3`, cluster-scoped; documented from CE 3.14): an active one
+ * whose selector matches an event hides it from the web UI and the Manager's events search, while
+ * the events index keeps it. Calico Cloud has it where its Enterprise equivalent does. Source:
+ * ../shared/reference/detection-tests.md section 3.
+ */
+export const alertExceptions = {
+    resource: "alertexceptions.projectcalico.org",
+    since: "3.14.0",
+    howCreated: "created by hand or by a team that silences alerts (`kubectl get alertexceptions`)",
+} as const;

@@ -17,6 +17,11 @@ import { clusterNameProblem } from "../config/values";
 import { DemoSettings } from "../config/demo";
 import { VerificationSettings, verifyKey } from "../config/verification";
 import { webhookKey, WebhookReference, webhookReferences } from "../config/webhook";
+import { alertExceptions } from "../catalog/eventSearch";
+import { enterpriseEquivalent } from "../catalog/lookup";
+import { compareVersions, version } from "../catalog/versions";
+import { enabledSimulations } from "../config/simulation";
+import { alertExceptionWarnings } from "./alertExceptions";
 import { readClusterRelease, releaseMismatch } from "./clusterRelease";
 import { FlowLogFindings, flowLogFindings } from "./flowLogs";
 
@@ -335,10 +340,37 @@ export async function preflightDemo(demo: DemoSettings, cluster: ClusterReader):
     }
 }
 
+/**
+ * Reads, before any simulation runs, the AlertExceptions of a release that has them, and warns
+ * of each active one that hides (or may hide) an enabled simulation's alert.
+ */
+export async function preflightAlertExceptions(
+    settings: Settings,
+    cluster: ClusterReader,
+    now: number,
+): Promise<string[]> {
+    const simulations = enabledSimulations(settings.simulation).map((enabled) => ({
+        title: enabled.definition.title,
+        detector: enabled.definition.detector,
+        ...enabled.definition.source(enabled.settings),
+    }));
+    const release = enterpriseEquivalent(settings.product, settings.calicoVersion);
+    if (simulations.length === 0 || compareVersions(release, version(alertExceptions.since)) < 0) {
+        return [];
+    }
+    const list = await cluster.get({
+        resource: alertExceptions.resource,
+        howCreated: alertExceptions.howCreated,
+    });
+    return alertExceptionWarnings(list, simulations, now).map((warning) => `preflight: ${warning}`);
+}
+
 /** What the program learns from the cluster before it declares anything. */
 export interface ClusterFacts extends PreflightResult {
     /** The cluster name whose events index the alert verification searches, when it runs. */
     readonly verificationClusterName?: string;
+    /** Active AlertExceptions that hide a simulation's alert. */
+    readonly alertExceptionWarnings?: readonly string[];
 }
 
 /** Every check the settings call for; a stack that only renders manifests reads nothing. */
@@ -361,5 +393,6 @@ export async function checkCluster(
     if (settings.demo) {
         await preflightDemo(settings.demo, cluster);
     }
-    return { ...result, verificationClusterName };
+    const alertExceptionWarnings = await preflightAlertExceptions(settings, cluster, Date.now());
+    return { ...result, verificationClusterName, alertExceptionWarnings };
 }

@@ -1,9 +1,10 @@
 /**
  * The alert verification: after a simulation, a `command.local.Command` (on `pulumi up`, never
- * in preview) polls the events index for the AD event the simulation caused, reaching
- * Elasticsearch the way the AD pods do, and reports found or not in one summary. The script is
- * verify/*.sh; the search and matching are the pure functions of verify/events.ts. It checks any
- * simulation whose summary line says when it started (scan/common.sh `run_nmap`).
+ * in preview) polls the events index for the AD event of the simulation's detector from its
+ * simulating pod, reaching Elasticsearch the way the AD pods do, and reports one detection test
+ * (verify/detectionTest.ts). The script is verify/*.sh; the search and matching are the pure
+ * functions of verify/events.ts. It checks any registered simulation; the window opens at the
+ * start its summary line names (scan/common.sh).
  *
  * On releases without AD (`globalAlert` set) it checks the rule-based scan alert instead: the
  * GlobalAlert's `status.lastEvent` not earlier than the scan's start, and its `global_alert`
@@ -13,8 +14,10 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { loadShellScript } from "../common/shellScript";
 import { adEvents, EventSearchRoute, eventsIndexPattern } from "../catalog/eventSearch";
+import { globalAlertName } from "../catalog/lookup";
 import { bucketSeconds } from "../scan/arithmetic";
 import { globalAlertEventType } from "../catalog/scanAlert";
+import { DetectionStatus, DetectionTest } from "../verify/detectionTest";
 import { EventSearchSpec, eventTool, parseScanTiming, windowStart } from "../verify/events";
 import { scriptCommand } from "./scriptCommand";
 
@@ -22,8 +25,12 @@ import { scriptCommand } from "./scriptCommand";
 export interface AlertVerificationArgs {
     /** The simulation's summary line; its start time opens the search window. */
     readonly summary: pulumi.Input<string>;
-    /** The simulation in words, e.g. `port scan`, for messages. */
+    /** The simulation's key under `calico-ad:simulation`, e.g. `portScan`. */
     readonly simulation: string;
+    /** The simulation in words, e.g. `port scan`, for messages. */
+    readonly title: string;
+    /** The job or detector ID whose alert proves the simulation fired. */
+    readonly detector: string;
     /** Namespace and pod of the scanner: the source the alert must name. */
     readonly sourceNamespace: pulumi.Input<string>;
     readonly sourcePod: pulumi.Input<string>;
@@ -39,37 +46,23 @@ export interface AlertVerificationArgs {
     readonly connectTo?: pulumi.Input<string>;
     /** kubeconfig context of the stack's Kubernetes provider; unset uses the current one. */
     readonly kubeContext?: pulumi.Input<string>;
-    /** Resources the verification follows: the simulation. */
+    /** Resources the verification follows: every simulation, so all searches start together. */
     readonly runAfter?: pulumi.Input<pulumi.Resource>[];
     /** The rule-based GlobalAlert whose alert to confirm; unset looks for AD's event. */
     readonly globalAlert?: pulumi.Input<string>;
 }
 
-/** What the verification found; the stack output `alertVerification`. */
-export interface AlertVerificationReport {
-    readonly found: boolean;
-    /** found, not-found, unreachable, malformed, unauthorized, credential-unreadable, ca-unreadable. */
-    readonly status: string;
-    /** Seconds from the end of the scan until the search first returned the alert. */
-    readonly secondsAfterScan?: number;
-    readonly description?: string;
-    readonly source?: string;
-    readonly eventTime?: string;
-    readonly index?: string;
-    readonly waitedSeconds?: number;
-    /** Why it was not found, or, when found by the GlobalAlert's status alone, why the event was not read. */
-    readonly reason?: string;
-    /** What confirmed a rule-based alert: `status.lastEvent`, and the `global_alert` event. */
-    readonly confirmedBy?: string[];
-}
-
 /** verify/searchEvents.sh as the Command runs it. */
 export const searchEventsScript = (): string => loadShellScript(["verify/searchEvents.sh"]);
 
-/** The script's JSON line as the stack output; unparsable output is reported as such. */
-export function verificationReport(stdout: string): AlertVerificationReport {
+/** The script's JSON line as the detection test of `simulation`; unparsable output says so. */
+export function verificationReport(
+    stdout: string,
+    simulation: string,
+    detector: string,
+): DetectionTest {
     let line: {
-        status?: string;
+        status?: DetectionStatus;
         reason?: string;
         scanEndedAt?: number;
         reportedAt?: number;
@@ -78,10 +71,16 @@ export function verificationReport(stdout: string): AlertVerificationReport {
         routeProblem?: string;
         outcome?: { kind?: string; reason?: string; event?: Record<string, string> } | null;
     };
+    const test = { simulation, detector };
     try {
         line = JSON.parse(stdout.trim().split("\n").pop() ?? "");
     } catch {
-        return { found: false, status: "no-report", reason: "the verification printed no report" };
+        return {
+            ...test,
+            found: false,
+            status: "no-report",
+            reason: "the verification printed no report",
+        };
     }
     const event = line.outcome?.kind === "found" ? line.outcome.event : undefined;
     const lastEvent =
@@ -93,9 +92,10 @@ export function verificationReport(stdout: string): AlertVerificationReport {
         ...(event && lastEvent ? ["global_alert event"] : []),
     ];
     const found = {
+        ...test,
         found: true,
-        status: "found",
-        secondsAfterScan: Math.max(0, (line.reportedAt ?? 0) - (line.scanEndedAt ?? 0)),
+        status: "found" as const,
+        secondsAfterSimulation: Math.max(0, (line.reportedAt ?? 0) - (line.scanEndedAt ?? 0)),
         waitedSeconds: line.waitedSeconds,
         ...(lastEvent ? { confirmedBy } : {}),
     };
@@ -113,6 +113,7 @@ export function verificationReport(stdout: string): AlertVerificationReport {
     }
     const detail = line.outcome?.kind === "malformed" ? `: ${line.outcome.reason}` : "";
     return {
+        ...test,
         found: false,
         status: line.status ?? "no-report",
         waitedSeconds: line.waitedSeconds,
@@ -126,7 +127,8 @@ export function verificationReport(stdout: string): AlertVerificationReport {
  */
 export class AlertVerification extends pulumi.ComponentResource {
     public readonly command: command.local.Command;
-    public readonly report: pulumi.Output<AlertVerificationReport>;
+    /** This simulation's entry of the stack output `detectionTests`. */
+    public readonly report: pulumi.Output<DetectionTest>;
 
     /**
      * @param name The _unique_ name of the component.
@@ -150,6 +152,8 @@ export class AlertVerification extends pulumi.ComponentResource {
                 sourceNamespace,
                 sourcePod,
                 bucketSeconds,
+                detector: args.detector,
+                origins: [args.detector, globalAlertName(args.detector)],
             }));
         const text = (value: pulumi.Input<number>) => pulumi.output(value).apply(String);
         this.command = scriptCommand(
@@ -193,17 +197,19 @@ export class AlertVerification extends pulumi.ComponentResource {
                     TIMEOUT_SECONDS: text(args.timeoutSeconds),
                     POLL_SECONDS: text(args.pollSeconds),
                     ON_NOT_FOUND: args.onNotFound,
+                    DETECTOR: args.detector,
+                    SIMULATION: args.title,
                 },
                 addPreviousOutputInEnv: false,
             },
             { parent: this, dependsOn: args.runAfter },
         );
         this.report = this.command.stdout.apply((stdout) => {
-            const report = verificationReport(stdout ?? "");
+            const report = verificationReport(stdout ?? "", args.simulation, args.detector);
             if (!report.found) {
-                const alert = args.globalAlert ? "rule-based alert" : "AD alert";
+                const kind = args.globalAlert ? " rule-based" : "";
                 pulumi.log.warn(
-                    `alert verification: no ${alert} of the ${args.simulation} (${report.status}): ${report.reason}`,
+                    `detection test: no ${args.detector}${kind} alert after the ${args.title} (${report.status}): ${report.reason}`,
                     this,
                 );
             }

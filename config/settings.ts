@@ -153,7 +153,7 @@ export function parseSettings(
                   era: release.era,
                   clusterType: release.clusterType,
                   enterpriseVersion: enterpriseEquivalent(release.product, release.version),
-                  portScan: simulation.settings?.portScan !== undefined,
+                  simulation: simulation.settings,
               }
             : undefined,
     );

@@ -41,7 +41,7 @@ export interface CommonSettings {
     readonly simulation?: SimulationSettings;
     /** Demo mode's Felix change; undefined when off (its AD change is already applied). */
     readonly demo?: DemoSettings;
-    /** The check that the port scan raised an alert; undefined when off. */
+    /** The check that each simulation raised its detector's alert; undefined when off. */
     readonly verification?: VerificationSettings;
 }
 

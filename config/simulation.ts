@@ -7,7 +7,11 @@
  */
 import { z } from "zod";
 import { configKey } from "../catalog/configKeys";
-import { AnySimulation, missingDetectorProblem } from "../simulations/definition";
+import {
+    AnySimulation,
+    detectorOffWarning,
+    missingDetectorProblem,
+} from "../simulations/definition";
 import { simulations } from "../simulations/registry";
 import { fieldMap, problemsOf, readableMap, validFields } from "./schema";
 import {
@@ -92,7 +96,12 @@ function resolveSimulation(
         report.problems.push(missing);
         return undefined;
     }
-    return simulation.block.resolve(fields, context, key, report);
+    const settings = simulation.block.resolve(fields, context, key, report);
+    const off = fields.enabled === true && detectorOffWarning(simulation, context, key);
+    if (off) {
+        report.warnings.push(off);
+    }
+    return settings;
 }
 
 /**

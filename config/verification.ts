@@ -1,6 +1,6 @@
 /**
- * `calico-ad:simulation.verify`: the optional check, after the port scan, that AD raised the
- * alert. `parseVerification` is pure: it returns typed settings, or problems naming the key, the
+ * `calico-ad:simulation.verify`: the optional check, after each enabled simulation, that AD
+ * raised its detector's alert. `parseVerification` is pure: it returns typed settings, or problems naming the key, the
  * quoted value and what is allowed, in the shape of the other config parsers.
  */
 import { configKey, verifyPollRange, verifyTimeoutRange } from "../catalog/configKeys";
@@ -13,6 +13,7 @@ import { adBucketMinutes } from "../catalog/simulation";
 import { GlobalAlertRules, scanAlert, scanAlertTiming } from "../catalog/scanAlert";
 import { quote } from "../common/quote";
 import { unknownFieldProblem } from "./schema";
+import { enabledSimulations, SimulationSettings } from "./simulation";
 
 /** What to do when no alert is found (or the search cannot run) before the timeout. */
 export type OnNotFound = "warn" | "error";
@@ -34,8 +35,8 @@ export interface VerificationContext {
     readonly era: Era;
     readonly clusterType: ClusterType;
     readonly enterpriseVersion: CalicoVersion;
-    /** Whether the port scan runs; the verification looks for its alert. */
-    readonly portScan: boolean;
+    /** The simulations that run; the verification looks for the alert of each. */
+    readonly simulation: SimulationSettings | undefined;
 }
 
 /** The verification as parsed: `timeoutSeconds` is unset until `settleTimeout` derives it. */
@@ -138,9 +139,9 @@ export function parseVerification(
     if (connectTo !== undefined && connectToProblem(connectTo)) {
         problems.push(`${verifyKey}.connectTo: ${connectToProblem(connectTo)}`);
     }
-    if (enabled && context && !context.portScan) {
+    if (enabled && context && enabledSimulations(context.simulation).length === 0) {
         problems.push(
-            `${verifyKey}: looks for the alert of the port scan, but ${configKey("simulation")}.portScan is not enabled; enable the port scan or set enabled: false`,
+            `${verifyKey}: looks for the alert of each enabled simulation, but no simulation under ${configKey("simulation")} is enabled; enable one (e.g. portScan) or set enabled: false`,
         );
     }
     if (!enabled || !context || problems.length > 0 || pollSeconds === undefined) {

@@ -4,9 +4,8 @@
 # projectcalico.org/v3 NetworkPolicy, Tier and GlobalNetworkPolicy from the real
 # Calico Open Source CRDs ($CALICO_AD_CALICO_CRDS_ARCHIVE in $CALICO_AD_VENDOR_DIR,
 # sha256-checked), with the Calico Enterprise stand-in fixtures of
-# test/fixtures/cluster/ applied (GlobalAlert, FelixConfiguration, ClusterInformation and
-# SecurityEventWebhook CRDs,
-# namespaces, secrets, IDS).
+# test/fixtures/cluster/ applied (GlobalAlert, FelixConfiguration, ClusterInformation,
+# SecurityEventWebhook and AlertException CRDs, namespaces, secrets, IDS).
 #
 #   scripts/local-cluster.sh start     start etcd + kube-apiserver (idempotent), wait
 #                                      for /readyz, write the kubeconfig, apply fixtures
@@ -218,7 +217,8 @@ apply_fixtures() {
   kc wait --for condition=established --timeout=60s crd \
     networkpolicies.projectcalico.org tiers.projectcalico.org globalnetworkpolicies.projectcalico.org \
     globalalerts.projectcalico.org felixconfigurations.projectcalico.org \
-    clusterinformations.projectcalico.org securityeventwebhooks.projectcalico.org
+    clusterinformations.projectcalico.org securityeventwebhooks.projectcalico.org \
+    alertexceptions.projectcalico.org
   kc apply "${rest[@]}"
   log "fixtures applied in $(elapsed "$t0")s"
 }

@@ -25,6 +25,21 @@ export interface SimulationScript {
     readonly commandSuffix: string;
 }
 
+/**
+ * The script of the simulation named `resourceName`: `$0` `calico-ad-<resourceName>`, created
+ * with `<resourceName>` as its word, its Command named `<resourceName>-<commandSuffix>`.
+ */
+export const namedScript = (
+    resourceName: string,
+    text: string,
+    commandSuffix: string,
+): SimulationScript => ({
+    text,
+    name: `calico-ad-${resourceName}`,
+    create: resourceName,
+    commandSuffix,
+});
+
 /** A simulation: its block's field shape and the settings it yields. */
 export interface SimulationDefinition<Shape extends z.ZodRawShape, Settings> {
     /** The simulation in words, e.g. `port scan`, for messages. */
@@ -50,10 +65,16 @@ export interface SimulationDefinition<Shape extends z.ZodRawShape, Settings> {
     source(settings: Settings): { readonly namespace: string; readonly pod: string };
 }
 
-/** Keeps a definition's field and settings types when it is declared. */
+/**
+ * A definition with its field and settings types kept, and its component type derived from its
+ * resource name (`port-scan` is `PortScanSimulation`).
+ */
 export const defineSimulation = <Shape extends z.ZodRawShape, Settings>(
-    definition: SimulationDefinition<Shape, Settings>,
-) => definition;
+    definition: Omit<SimulationDefinition<Shape, Settings>, "componentType">,
+): SimulationDefinition<Shape, Settings> => ({
+    ...definition,
+    componentType: `${definition.resourceName.replace(/(?:^|-)([a-z])/g, (_, letter: string) => letter.toUpperCase())}Simulation`,
+});
 
 /**
  * Any registered simulation, as the generic code handles it: the methods take their own
@@ -106,6 +127,30 @@ export function missingDetectorProblem(
     }
     return `${key}: ${context.release} has no ${quote(definition.detector)} detector, so no alert can follow; it exists in ${detectorReleases(definition.detector)}; set enabled: false or remove ${key}`;
 }
+
+/**
+ * The warning for an enabled simulation whose detector the stack leaves off (a disabled job, or
+ * a detector without its GlobalAlert); undefined when it is on or the stack cannot say.
+ */
+export function detectorOffWarning(
+    definition: AnySimulation,
+    context: SimulationContext,
+    key: string,
+): string | undefined {
+    if (!context.enabled || context.enabled.includes(definition.detector)) {
+        return undefined;
+    }
+    const state = context.era === "manifest" ? "job is disabled" : "detector is not enabled";
+    return `${key}: the ${definition.detector} ${state} in this stack, so the ${definition.title} simulation runs but no alert will follow`;
+}
+
+/** The alert's source for a simulation run from `scannerPod` in `namespace`. */
+export const scannerSource = <Settings extends { namespace: string; scannerPod: string }>(
+    settings: Settings,
+) => ({
+    namespace: settings.namespace,
+    pod: settings.scannerPod,
+});
 
 /** What the generic component needs to run one simulation: narrow, plain values. */
 export interface SimulationCommand {

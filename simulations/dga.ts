@@ -4,18 +4,7 @@
  * That it does is an inference (detection-tests.md section 2), not verified on a cluster.
  */
 import { dgaLabelLength } from "../catalog/simulation";
-import { defineSimulation } from "./definition";
-import {
-    dnsLookupBlock,
-    dnsLookupCaps,
-    dnsLookupEnvironment,
-    dnsLookupPrerequisites,
-    dnsLookupsScript,
-    DnsLookupSettings,
-    dnsLookupTriggers,
-    generatedNames,
-    LabelShape,
-} from "./dnsLookups";
+import { dnsLookupSimulation, generatedNames, LabelShape } from "./dnsLookups";
 
 const labels: LabelShape = {
     alphabet: "abcdefghijklmnopqrstuvwxyz0123456789",
@@ -25,21 +14,10 @@ const labels: LabelShape = {
 /** `count` names under `domain` with DGA-like labels. */
 export const dgaNames = (count: number, domain: string) => generatedNames(labels, count, domain);
 
-export const dga = defineSimulation({
+export const dga = dnsLookupSimulation({
     title: "dga lookups",
+    kind: "dga",
     resourceName: "dga",
-    componentType: "DgaSimulation",
     detector: "dga",
-    prerequisites: dnsLookupPrerequisites,
-    caps: dnsLookupCaps,
-    script: {
-        text: dnsLookupsScript,
-        name: "calico-ad-dga",
-        create: "dga",
-        commandSuffix: "lookups",
-    },
-    block: dnsLookupBlock("dga", labels),
-    environment: (s: DnsLookupSettings) => dnsLookupEnvironment("dga", s),
-    triggers: dnsLookupTriggers,
-    source: (s: DnsLookupSettings) => ({ namespace: s.namespace, pod: s.scannerPod }),
+    labels,
 });

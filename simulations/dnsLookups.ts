@@ -12,12 +12,12 @@ import {
     dnsLookupRange,
     dnsTunnelLabelLength,
 } from "../catalog/simulation";
-import { Era } from "../catalog/eras";
 import { quote } from "../common/quote";
 import { optionalParsed, optionalText, requiredText } from "../config/schema";
 import { podNameProblem, scannerFields, simulationBlock } from "../config/simulationFields";
 import { maxDnsSubdomainLength } from "../config/values";
 import { simulationScript } from "../scan/scripts";
+import { defineSimulation, namedScript, scannerSource } from "./definition";
 
 /** A DNS simulation, validated. */
 export interface DnsLookupSettings {
@@ -93,8 +93,8 @@ export function generatedNames(shape: LabelShape, count: number, domain: string)
     return [...names];
 }
 
-/** The stack-config block of a DNS simulation of `detector` whose names have labels of `shape`. */
-export function dnsLookupBlock(detector: string, shape: LabelShape) {
+/** The stack-config block of a DNS simulation whose names have labels of `shape`. */
+function dnsLookupBlock(shape: LabelShape) {
     return simulationBlock({
         fields: {
             enabled: scannerFields.enabled,
@@ -103,14 +103,9 @@ export function dnsLookupBlock(detector: string, shape: LabelShape) {
             domain: optionalText(lookupDomainProblem),
             lookups: optionalParsed(parseLookups),
         },
-        resolve(fields, context, key, { warnings }): DnsLookupSettings | undefined {
+        resolve(fields): DnsLookupSettings | undefined {
             if (!fields.enabled) {
                 return undefined;
-            }
-            if (context.enabled && !context.enabled.includes(detector)) {
-                warnings.push(
-                    `${key}: the ${detector} ${detectorState(context.era)} in this stack, so the lookups run but no alert will follow`,
-                );
             }
             const { namespace, scannerPod } = fields;
             if (namespace === undefined || scannerPod === undefined) {
@@ -123,34 +118,47 @@ export function dnsLookupBlock(detector: string, shape: LabelShape) {
     });
 }
 
-const detectorState = (era: Era) =>
-    era === "manifest" ? "job is disabled" : "detector is not enabled";
-
 /** The script both run; env: SCAN_NAMESPACE, SCANNER_POD, LOOKUP_KIND, LOOKUP_DOMAIN, LOOKUP_NAMES, KUBE_CONTEXT. */
 export const dnsLookupsScript = simulationScript("simulations/dnsLookups.sh");
 
 /** What the DNS simulations need beyond DNS logs. */
-export const dnsLookupPrerequisites: readonly string[] = [
+const dnsLookupPrerequisites: readonly string[] = [
     "a scanner pod with sh and nslookup whose resolver is a dnsTrustedServers entry (default kube-dns)",
     "the names' lookups leave the cluster for the domain's servers",
 ];
 
 /** The caps of the DNS simulations, in words. */
-export const dnsLookupCaps = `at most ${dnsLookupRange.max} lookups, each once, of names under one domain (default ${defaultLookupDomain}, reserved for examples)`;
+const dnsLookupCaps = `at most ${dnsLookupRange.max} lookups, each once, of names under one domain (default ${defaultLookupDomain}, reserved for examples)`;
 
-/** The Command's environment of a DNS simulation called `kind` in its summary line. */
-export const dnsLookupEnvironment = (kind: string, s: DnsLookupSettings) => ({
-    SCAN_NAMESPACE: s.namespace,
-    SCANNER_POD: s.scannerPod,
-    LOOKUP_KIND: kind,
-    LOOKUP_DOMAIN: s.domain,
-    LOOKUP_NAMES: s.names.join("\n"),
-});
+/** What distinguishes one DNS simulation: its names, its detector and the shape of its labels. */
+export interface DnsLookupSimulation {
+    /** Its title, e.g. `dga lookups`; `kind` names it in the script's summary line. */
+    readonly title: string;
+    readonly kind: string;
+    readonly resourceName: string;
+    readonly detector: string;
+    readonly labels: LabelShape;
+}
 
-/** What re-runs a DNS simulation: its scanner, domain and count. */
-export const dnsLookupTriggers = (s: DnsLookupSettings) => [
-    s.namespace,
-    s.scannerPod,
-    s.domain,
-    s.names.length,
-];
+/** A DNS simulation: the lookups of names with `labels` shaped labels, for `detector`. */
+export function dnsLookupSimulation(simulation: DnsLookupSimulation) {
+    return defineSimulation({
+        title: simulation.title,
+        resourceName: simulation.resourceName,
+        detector: simulation.detector,
+        prerequisites: dnsLookupPrerequisites,
+        caps: dnsLookupCaps,
+        script: namedScript(simulation.resourceName, dnsLookupsScript, "lookups"),
+        block: dnsLookupBlock(simulation.labels),
+        environment: (s: DnsLookupSettings) => ({
+            SCAN_NAMESPACE: s.namespace,
+            SCANNER_POD: s.scannerPod,
+            LOOKUP_KIND: simulation.kind,
+            LOOKUP_DOMAIN: s.domain,
+            LOOKUP_NAMES: s.names.join("\n"),
+        }),
+        // Its scanner, domain and count: the names follow from them.
+        triggers: (s: DnsLookupSettings) => [s.namespace, s.scannerPod, s.domain, s.names.length],
+        source: scannerSource,
+    });
+}

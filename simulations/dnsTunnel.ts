@@ -4,18 +4,7 @@
  * 3.15 to 3.17). That it alerts on them is plausible, not verified (detection-tests.md section 2).
  */
 import { dnsTunnelLabelLength } from "../catalog/simulation";
-import { defineSimulation } from "./definition";
-import {
-    dnsLookupBlock,
-    dnsLookupCaps,
-    dnsLookupEnvironment,
-    dnsLookupPrerequisites,
-    dnsLookupsScript,
-    DnsLookupSettings,
-    dnsLookupTriggers,
-    generatedNames,
-    LabelShape,
-} from "./dnsLookups";
+import { dnsLookupSimulation, generatedNames, LabelShape } from "./dnsLookups";
 
 /** RFC 4648 base32, lowercase: what tunnels use, since DNS names ignore case. */
 const labels: LabelShape = {
@@ -27,21 +16,10 @@ const labels: LabelShape = {
 export const dnsTunnelNames = (count: number, domain: string) =>
     generatedNames(labels, count, domain);
 
-export const dnsTunnel = defineSimulation({
+export const dnsTunnel = dnsLookupSimulation({
     title: "dns tunnel lookups",
+    kind: "dns tunnel",
     resourceName: "dns-tunnel",
-    componentType: "DnsTunnelSimulation",
     detector: "dns_tunnel",
-    prerequisites: dnsLookupPrerequisites,
-    caps: dnsLookupCaps,
-    script: {
-        text: dnsLookupsScript,
-        name: "calico-ad-dns-tunnel",
-        create: "dns-tunnel",
-        commandSuffix: "lookups",
-    },
-    block: dnsLookupBlock("dns_tunnel", labels),
-    environment: (s: DnsLookupSettings) => dnsLookupEnvironment("dns tunnel", s),
-    triggers: dnsLookupTriggers,
-    source: (s: DnsLookupSettings) => ({ namespace: s.namespace, pod: s.scannerPod }),
+    labels,
 });

@@ -5,5 +5,6 @@
 
 wait_for_bucket
 run_nmap @IP_SWEEP_FLAGS@ "$SWEEP_CIDR"
-printf 'ip sweep of %s from %s/%s for threshold %s in %s s; %s\n' \
-    "$SWEEP_CIDR" "$SCAN_NAMESPACE" "$SCANNER_POD" "$SCAN_THRESHOLD" "$seconds" "$result"
+# "started at" opens the alert verification's window (verify/events.ts parseScanTiming).
+printf 'ip sweep of %s from %s/%s for threshold %s in %s s (started at %s); %s\n' \
+    "$SWEEP_CIDR" "$SCAN_NAMESPACE" "$SCANNER_POD" "$SCAN_THRESHOLD" "$seconds" "$start" "$result"

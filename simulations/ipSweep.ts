@@ -11,7 +11,7 @@ import { requiredParsed } from "../config/schema";
 import { parseCidr, prefixFor, scannerFields, simulationBlock } from "../config/simulationFields";
 import { ipSweepProbePort, probesPerSecond } from "../scan/arithmetic";
 import { simulationScript } from "../scan/scripts";
-import { defineSimulation } from "./definition";
+import { defineSimulation, namedScript, scannerSource } from "./definition";
 
 /** The ip-sweep simulation, validated (releases with the ip_sweep job only). */
 export interface IpSweepSimulationSettings {
@@ -32,7 +32,7 @@ const block = simulationBlock({
             parseCidr,
         ),
     },
-    resolve(fields, context, key, { problems, warnings }): IpSweepSimulationSettings | undefined {
+    resolve(fields, context, key, { problems }): IpSweepSimulationSettings | undefined {
         if (!fields.enabled) {
             return undefined;
         }
@@ -54,11 +54,6 @@ const block = simulationBlock({
                     : `no range the sweep may target (at most ${maxSweepAddresses} addresses) can cross it: lower ${configKey("jobEnv")}.AD_ip_sweep_threshold below ${maxSweepAddresses}, or set enabled: false`;
             problems.push(
                 `${key}.targetCidr: ${quote(cidr.text)} holds ${cidr.addresses} addresses, which cannot cross the ip-sweep threshold of ${threshold} in ${context.release}; ${advice}`,
-            );
-        }
-        if (context.enabled && !context.enabled.includes("ip_sweep")) {
-            warnings.push(
-                `${key}: the ip_sweep job is disabled in this stack, so the sweep runs but no alert will follow`,
             );
         }
         const { namespace, scannerPod } = fields;
@@ -86,18 +81,12 @@ export const ipSweepScript = simulationScript("simulations/ipSweep.sh");
 export const ipSweep = defineSimulation({
     title: "ip sweep",
     resourceName: "ip-sweep",
-    componentType: "IpSweepSimulation",
     detector: "ip_sweep",
     prerequisites: [
         "a scanner pod with nmap; the destination addresses stay in the flow logs (denied traffic keeps them)",
     ],
     caps: `one TCP probe to port ${ipSweepProbePort} per address, at most ${maxSweepAddresses} addresses inside ${sweepableRanges.join(", ")}, at ${probesPerSecond} probes per second`,
-    script: {
-        text: ipSweepScript,
-        name: "calico-ad-ip-sweep",
-        create: "ip-sweep",
-        commandSuffix: "nmap",
-    },
+    script: namedScript("ip-sweep", ipSweepScript, "nmap"),
     block,
     environment: (s: IpSweepSimulationSettings) => ({
         SCAN_NAMESPACE: s.namespace,
@@ -111,5 +100,5 @@ export const ipSweep = defineSimulation({
         s.scannerPod,
         s.targetCidr,
     ],
-    source: (s: IpSweepSimulationSettings) => ({ namespace: s.namespace, pod: s.scannerPod }),
+    source: scannerSource,
 });

@@ -21,7 +21,7 @@ import {
     probesPerSecond,
 } from "../scan/arithmetic";
 import { simulationScript } from "../scan/scripts";
-import { defineSimulation } from "./definition";
+import { defineSimulation, namedScript, scannerSource } from "./definition";
 
 /** The port-scan simulation, validated. */
 export interface PortScanSimulationSettings {
@@ -77,11 +77,6 @@ const block = simulationBlock({
                 `${key}.ports: ${quote(formatPortRange(range))} takes about ${seconds} s at ${probesPerSecond} probes per second, so the scan may straddle two 5-minute buckets and split its ports; a range just above the threshold is enough`,
             );
         }
-        if (context.enabled && !context.enabled.includes("port_scan")) {
-            warnings.push(
-                `${key}: the port_scan ${context.era === "manifest" ? "job is disabled" : "detector is not enabled"} in this stack, so the scan runs but no alert will follow`,
-            );
-        }
         const { namespace, scannerPod, targetSelector } = fields;
         if (namespace === undefined || scannerPod === undefined || targetSelector === undefined) {
             return undefined;
@@ -105,16 +100,10 @@ export const portScanScript = simulationScript("simulations/portScan.sh");
 export const portScan = defineSimulation({
     title: "port scan",
     resourceName: "port-scan",
-    componentType: "PortScanSimulation",
     detector: "port_scan",
     prerequisites: ["a scanner pod with nmap, and a Running target pod the selector matches"],
     caps: `one target pod; one probe per port, at most ${tcpPortRange.max} ports, at ${probesPerSecond} probes per second`,
-    script: {
-        text: portScanScript,
-        name: "calico-ad-port-scan",
-        create: "port-scan",
-        commandSuffix: "nmap",
-    },
+    script: namedScript("port-scan", portScanScript, "nmap"),
     block,
     environment: (s: PortScanSimulationSettings) => ({
         SCAN_NAMESPACE: s.namespace,
@@ -132,5 +121,5 @@ export const portScan = defineSimulation({
         s.targetSelector,
         s.ports,
     ],
-    source: (s: PortScanSimulationSettings) => ({ namespace: s.namespace, pod: s.scannerPod }),
+    source: scannerSource,
 });

@@ -125,3 +125,11 @@ export async function runResourcePolicy(
     }
     return violations;
 }
+
+/** The workshop's port scan block of `calico-ad:simulation`: dev/netshoot scans app=centos. */
+export const workshopPortScan = {
+    enabled: true,
+    namespace: "dev",
+    scannerPod: "netshoot",
+    targetSelector: "app=centos",
+} as const;

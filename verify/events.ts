@@ -1,6 +1,7 @@
 /**
  * The events search of the alert verification, as pure functions: the Elasticsearch query for
- * the AD events a port scan can cause, and the rule that matches an event to the scan. The
+ * the AD events a simulation can cause, and the rule that matches an event to the simulation
+ * and its detector. The
  * verification script (verify/searchEvents.sh) runs these same functions with node, as source
  * text (`eventTool`), so that the search answer is summarised where it arrives and only the
  * summary reaches stdout, and so Pulumi state. Each function is self-contained: it may call only
@@ -21,6 +22,10 @@ export interface EventSearchSpec {
     readonly sourcePod: string;
     /** AD's bucket length; the window opens at the start of the scan's bucket. */
     readonly bucketSeconds: number;
+    /** The job or detector ID whose alert proves the simulation, e.g. `port_scan`. */
+    readonly detector: string;
+    /** `origin` values that name that detector: its ID and its GlobalAlert's name. */
+    readonly origins: readonly string[];
 }
 
 /** The scan's start and duration, from the summary line that simulations/portScan.sh prints. */
@@ -119,9 +124,23 @@ export function windowStart(timing: ScanTiming, bucketSeconds: number): number {
 }
 
 /**
+ * Whether an event names the detector: its description starts with `anomaly_detection.<id>`
+ * (the AD jobs' form, calico-ad.md section 4) or its `origin` is one of the detector's names.
+ */
+export function namesDetector(event: Record<string, unknown>, spec: EventSearchSpec): boolean {
+    const description = typeof event.description === "string" ? event.description : "";
+    const prefix = `anomaly_detection.${spec.detector}`;
+    return (
+        (description.startsWith(prefix) && !/^[a-z0-9_]/.test(description.slice(prefix.length))) ||
+        spec.origins.includes(event.origin as string)
+    );
+}
+
+/**
  * Whether a search hit is the alert of this scan: an AD event, in this cluster's events index,
- * from the scanner's namespace and pod (by name or aggregated name), timed no earlier than the
- * scan's bucket. The query asks the same; this check keeps a too-broad answer (another
+ * from the scanner's namespace and pod (by name or aggregated name), naming the simulation's
+ * detector, timed no earlier than the scan's bucket. Detectors are told apart here, not in the
+ * query: the description is a text field, and the origin differs between releases. The query asks the same; this check keeps a too-broad answer (another
  * cluster's index behind the wildcard, a proxy that ignores filters) from being reported.
  */
 export function matchesScan(hit: unknown, spec: EventSearchSpec, since: number): boolean {
@@ -138,7 +157,8 @@ export function matchesScan(hit: unknown, spec: EventSearchSpec, since: number):
     return (
         (index === spec.indexName || index.startsWith(`${spec.indexName}.`)) &&
         event.type === spec.eventType &&
-        (spec.origin === undefined || event.origin === spec.origin) &&
+        // A rule-based alert is named by its GlobalAlert (origin); AD's by its detector.
+        (spec.origin === undefined ? namesDetector(event, spec) : event.origin === spec.origin) &&
         event.source_namespace === spec.sourceNamespace &&
         (names.includes(event.source_name as string) ||
             names.includes(event.source_name_aggr as string)) &&
@@ -221,6 +241,7 @@ export const eventTool = [
     eventEpochSeconds,
     sourceNames,
     eventQuery,
+    namesDetector,
     matchesScan,
     oneLine,
     readSearchAnswer,

@@ -1,8 +1,8 @@
 # shellcheck shell=sh disable=SC2153 # upper-case names are the Command's environment
-# The alert verification: after the port scan, polls the events index for the AD alert the scan
-# caused, the way the AD pods reach Elasticsearch: their user (the credential Secret in the IDS
-# namespace), their CA and their host name, through `kubectl port-forward` to the Service behind
-# that host (or CONNECT_TO, an address that answers for it). Prints one JSON line; the credential
+# The alert verification: after a simulation, polls the events index for the alert of its
+# detector from its simulating pod, the way the AD pods reach Elasticsearch: their user (the
+# credential Secret in the IDS namespace), their CA and their host name, through `kubectl
+# port-forward` to the Service behind that host (or CONNECT_TO, an address that answers for it). Prints one JSON line; the credential
 # and the search answers stay in a private temporary directory, removed on exit.
 #
 # With GLOBAL_ALERT set (releases without AD), the alert is that rule-based GlobalAlert's: found
@@ -15,8 +15,8 @@
 # CA_KEY, ES_TLS_NAME, ES_PORT, FORWARD_NAMESPACE, FORWARD_SERVICE, FORWARD_PORT, CONNECT_TO,
 # VERIFY_SPEC and EVENT_TOOL (verify/events.ts), EVENTS_INDEX, WINDOW_START, SCAN_STARTED and
 # SCAN_SECONDS (empty when the scan's summary has no start time), BUCKET_SECONDS, TIMEOUT_SECONDS,
-# POLL_SECONDS, ON_NOT_FOUND (warn|error), GLOBAL_ALERT. Values are only expanded inside double
-# quotes.
+# POLL_SECONDS, ON_NOT_FOUND (warn|error), DETECTOR and SIMULATION (named in the error),
+# GLOBAL_ALERT. Values are only expanded inside double quotes.
 set -eu
 
 # One line without quotes or backslashes, at most 200 characters, for a JSON string.
@@ -31,7 +31,7 @@ report() { # status, reason, outcome JSON or null
     printf '{"status":"%s","reason":"%s","scanEndedAt":%s,"reportedAt":%s,"waitedSeconds":%s,"lastEvent":%s,"routeProblem":"%s","outcome":%s}\n' \
         "$1" "$2" "$scan_end" "$now" "$((now - verify_start))" "$last_event" "$route_problem" "$3"
     if [ "$1" != found ] && [ "$ON_NOT_FOUND" = error ]; then
-        printf 'alert verification: %s: %s\n' "$1" "$2" >&2
+        printf 'detection test: no %s alert after the %s (%s): %s\n' "$DETECTOR" "$SIMULATION" "$1" "$2" >&2
         exit 1
     fi
     exit 0

@@ -1,12 +1,14 @@
 /**
  * The workshop's alert from real packets, through the real engine on the local node: `pulumi up`
- * deploys the AD Deployment in demo mode, runs the port scan with a real `kubectl exec` of nmap,
- * and the alert verification finds the AD event through its default route, `kubectl
+ * deploys the AD Deployment in demo mode, runs the port scan and the ip sweep with a real
+ * `kubectl exec` of nmap, and the alert verification finds each one's AD event (the detection
+ * tests) through its default route, `kubectl
  * port-forward` to the release's Elasticsearch Service (Guardian, for this managed 3.12 stack),
  * with the AD user's Secret and CA. The event is derived from the packets alone, by STAND-INS
  * (scripts/node-images.sh, test/fixtures/node-pipeline): the flow recorder (for Felix's flow
  * logs) records the scanner's packets on the node's bridge, the AD jobs image applies the
- * port_scan rule with the threshold in its env, the Elasticsearch stand-in stores and searches,
+ * port_scan and ip_sweep rules with the thresholds in its env, the Elasticsearch stand-in
+ * stores and searches,
  * and the kube-dns stand-in resolves the AD jobs' ELASTIC_HOST.
  *
  * The AD stand-in's minute is CALICO_AD_STAND_IN_MINUTE_SECONDS of the image (scripts/test.sh
@@ -27,14 +29,19 @@ const namespace = `cad-e2e-alert-${process.pid}`;
 const minuteSeconds = Number(process.env.CALICO_AD_STAND_IN_MINUTE_SECONDS ?? "60");
 // Demo mode's Felix flush (10 s), then the AD job's next search (every 5 of its minutes).
 const detectionSeconds = 10 + 5 * minuteSeconds;
+// Off the node's pod range, so the sweep's packets leave through the bridge the recorder reads.
+const sweepRange = "198.18.64.0/26";
 
 interface Report {
+    simulation?: string;
+    detector?: string;
     found: boolean;
     status: string;
     source?: string;
     description?: string;
     index?: string;
     secondsAfterScan?: number;
+    secondsAfterSimulation?: number;
     reason?: string;
 }
 
@@ -50,20 +57,26 @@ describe(
     () => {
         let stack: TestStack;
         let createdFelix = false;
-        const config = (scannerPod: string, timeoutSeconds: number) => ({
+        const config = (
+            scannerPod: string,
+            timeoutSeconds: number,
+            onNotFound: "warn" | "error" = "warn",
+        ) => ({
             ...committedConfig("local"),
             "calico-ad:demo": "true",
             "calico-ad:simulation": {
                 portScan: { enabled: true, namespace, scannerPod, targetSelector: "app=centos" },
+                ipSweep: { enabled: true, namespace, scannerPod, targetCidr: sweepRange },
                 verify: {
                     enabled: true,
                     timeout: `${timeoutSeconds}s`,
                     pollInterval: "2s",
-                    onNotFound: "warn",
+                    onNotFound,
                 },
             },
         });
-        const up = async () => (await stack.stack.up()).outputs.alertVerification?.value as Report;
+        const upOutputs = async () => (await stack.stack.up()).outputs;
+        const up = async () => (await upOutputs()).alertVerification?.value as Report;
 
         before(async () => {
             if (!getObject(felix, "default")) {
@@ -89,8 +102,31 @@ describe(
             }
         });
 
-        it("220 ports over the workshop's threshold of 200: the AD job raises the alert and the verification finds it in the events index", async () => {
-            const report = await up();
+        it("220 ports over the workshop's threshold of 200 and 64 addresses over its 32: the AD job raises both alerts and detectionTests finds each in the events index", async () => {
+            const outputs = await upOutputs();
+            const tests = outputs.detectionTests?.value as Report[];
+            assert.deepEqual(
+                tests.map((t) => [t.simulation, t.detector, t.status]),
+                [
+                    ["portScan", "port_scan", "found"],
+                    ["ipSweep", "ip_sweep", "found"],
+                ],
+                JSON.stringify(tests),
+            );
+            const report = outputs.alertVerification?.value as Report;
+            assert.deepEqual(report, {
+                ...tests[0],
+                secondsAfterScan: tests[0].secondsAfterSimulation,
+            });
+            const sweep = tests[1];
+            assert.equal(sweep.source, `${namespace}/netshoot`);
+            // The ip_sweep rule counted the addresses the flow recorder saw: the 64 swept, and
+            // the port scan's target, reached from the same pod in the same bucket.
+            const swept = new RegExp(
+                `^anomaly_detection\\.ip_sweep: ${namespace}/netshoot sent packets to (\\d+) distinct destination IPs .*\\(threshold 32\\)$`,
+            ).exec(sweep.description ?? "");
+            assert.ok(swept && Number(swept[1]) >= 64, sweep.description);
+            assert.ok((sweep.secondsAfterSimulation ?? Infinity) <= 2 * detectionSeconds + 30);
             assert.equal(report.status, "found", JSON.stringify(report));
             assert.equal(report.source, `${namespace}/netshoot`);
             // The count comes from the packets the flow recorder saw, not from the scan's report.
@@ -114,24 +150,41 @@ describe(
             );
         });
 
-        it("the same 220-port scan after AD_port_scan_threshold is raised to 300 on the running Deployment: the AD job reads the flows, raises nothing, and the verification reports not-found", async () => {
+        it("the same scan and sweep after AD_port_scan_threshold is raised to 300 and AD_ip_sweep_threshold to 100 on the running Deployment: the AD job reads the flows and raises nothing, and onNotFound error fails pulumi up naming both detectors (not-found)", async () => {
             // The stack refuses a scan that cannot cross its own threshold, so the threshold is
             // raised where the detector reads it: the running Deployment, as by hand. Pulumi
             // compares with the inputs it recorded, so the next `up` leaves the Deployment alone.
             for (const args of [
-                ["set", "env", "deployment/ad-jobs-deployment", "AD_port_scan_threshold=300"],
+                [
+                    "set",
+                    "env",
+                    "deployment/ad-jobs-deployment",
+                    "AD_port_scan_threshold=300",
+                    "AD_ip_sweep_threshold=100",
+                ],
                 ["rollout", "status", "deployment/ad-jobs-deployment", "--timeout=180s"],
             ]) {
                 const result = kubectl(["-n", ids, ...args]);
                 assert.equal(result.status, 0, result.stderr);
             }
             // Another scanner pod, so the first scan's alert (same 5-minute bucket) is not its own.
-            await stack.setConfig(config("netshoot2", detectionSeconds + 20));
-            const report = await up();
-            assert.equal(report.found, false, JSON.stringify(report));
-            assert.equal(report.status, "not-found", JSON.stringify(report));
+            await stack.setConfig(config("netshoot2", detectionSeconds + 20, "error"));
+            await assert.rejects(upOutputs(), (error: Error) => {
+                for (const [detector, simulation] of [
+                    ["port_scan", "port scan"],
+                    ["ip_sweep", "ip sweep"],
+                ]) {
+                    assert.match(
+                        error.message,
+                        new RegExp(
+                            `detection test: no ${detector} alert after the ${simulation} \\(not-found\\): no matching event yet after`,
+                        ),
+                    );
+                }
+                return true;
+            });
             const adLog = logs(["-n", ids, "deployment/ad-jobs-deployment"]);
-            assert.match(adLog, /port_scan threshold 300/);
+            assert.match(adLog, /port_scan threshold 300, ip_sweep threshold 100/);
             const cycles = [
                 ...adLog.matchAll(
                     /STOP detection: (\d+) flow records; AlertClient: sent (\d+) alerts/g,

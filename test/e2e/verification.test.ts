@@ -92,6 +92,7 @@ function scanEvents(alertFromSearch: number): StoredEvent[] {
         event({ source_namespace: "other", description: "from another namespace" }),
         event({ time: now() - 3600, description: "an hour old" }),
         event({ type: "global_alert", description: "not an AD event" }),
+        event({ origin: "ip_sweep", description: "anomaly_detection.ip_sweep: another detector" }),
         {
             ...event({ description: "another cluster" }),
             index: "tigera_secure_ee_events.local-cluster2.lma",
@@ -194,7 +195,9 @@ describe(
         it("preview plans the verification Command and searches nothing", async () => {
             standIn.reset("events", scanEvents(1));
             const { steps } = await stack.preview();
-            const verification = steps.filter((s) => s.urn.includes("alert-verification-search"));
+            const verification = steps.filter((s) =>
+                s.urn.includes("port-scan-verification-search"),
+            );
             assert.deepEqual(
                 verification.map((s) => s.op),
                 ["create"],
@@ -202,7 +205,7 @@ describe(
             assert.equal(standIn.requests.length, 0);
         });
 
-        it("found: reports the scan's alert, ignoring other namespaces, older events, other types and clusters", async () => {
+        it("found: reports the scan's alert, ignoring other namespaces, older events, other types, other detectors and clusters", async () => {
             standIn.reset("events", scanEvents(3));
             const report = await up();
             assert.equal(report.found, true, JSON.stringify(report));
@@ -263,7 +266,7 @@ describe(
             assert.ok(standIn.requests.length >= 2, "searched again until the timeout");
             assert.match(
                 output.join("\n"),
-                /warning: alert verification: no AD alert of the port scan \(not-found\)/,
+                /warning: detection test: no port_scan alert after the port scan \(not-found\)/,
             );
         });
 
@@ -273,7 +276,7 @@ describe(
             await assert.rejects(up(), (error: Error) => {
                 assert.match(
                     error.message,
-                    /alert verification: not-found: no matching event yet after/,
+                    /detection test: no port_scan alert after the port scan \(not-found\): no matching event yet after/,
                 );
                 assert.match(error.message, /running "search"/);
                 assert.ok(!error.message.includes("kube() {"), error.message);
@@ -338,7 +341,10 @@ describe(
             assert.ok((report.waitedSeconds as number) < 10, "no waiting for a timeout");
             standIn.reset("malformed");
             await stack.setConfig(verify({ timeout: "20s", onNotFound: "error" }));
-            await assert.rejects(up(), /alert verification: malformed/);
+            await assert.rejects(
+                up(),
+                /detection test: no port_scan alert after the port scan \(malformed\)/,
+            );
         });
     },
 );

@@ -4,7 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { rawConfig, recordResources, stackFileConfig } from "../helpers";
+import { rawConfig, recordResources, stackFileConfig, valueOf } from "../helpers";
+import { DetectionTest } from "../../verify/detectionTest";
 import program = require("../../index");
 
 type Outputs = Record<string, unknown>;
@@ -40,6 +41,22 @@ function fakeKubectlOnPath(): void {
     process.env.PATH = `${directory}${path.delimiter}${process.env.PATH}`;
 }
 
+/** The ip sweep of a /26 from `scannerPod` in dev. */
+const sweepFrom = (scannerPod: string) => ({
+    enabled: true,
+    namespace: "dev",
+    scannerPod,
+    targetCidr: "10.244.1.0/26",
+});
+
+/** Runs the workshop stack (dev) with `blocks` added to its `calico-ad:simulation`. */
+async function runDevWith(blocks: Record<string, unknown>) {
+    fakeKubectlOnPath();
+    const config = stackFileConfig("dev");
+    const simulation = JSON.parse(config["calico-ad:simulation"]) as Record<string, unknown>;
+    return runProgram({ ...config, ...rawConfig({ simulation: { ...simulation, ...blocks } }) });
+}
+
 type EnvEntry = { name: string; value?: string };
 
 describe("the whole program (mocks)", () => {
@@ -56,19 +73,8 @@ describe("the whole program (mocks)", () => {
     });
 
     it("runs every enabled simulation through the one Simulation component and exports each summary", async () => {
-        fakeKubectlOnPath();
-        const config = stackFileConfig("dev");
-        const simulation = JSON.parse(config["calico-ad:simulation"]) as Record<string, unknown>;
-        const ipSweep = {
-            enabled: true,
-            namespace: "dev",
-            scannerPod: "netshoot",
-            targetCidr: "10.244.1.0/26",
-        };
-        const { recorded, outputs } = await runProgram({
-            ...config,
-            ...rawConfig({ simulation: { ...simulation, ipSweep } }),
-        });
+        const ipSweep = sweepFrom("netshoot");
+        const { recorded, outputs } = await runDevWith({ ipSweep });
         const components = recorded
             .filter((r) => r.type.startsWith("calico-ad:simulation:"))
             .map((r) => `${r.type} ${r.name}`)
@@ -86,6 +92,36 @@ describe("the whole program (mocks)", () => {
         );
         assert.equal((sweep.inputs.environment as Record<string, string>).SCAN_THRESHOLD, "32");
         assert.ok("portScan" in outputs && "ipSweep" in outputs, Object.keys(outputs).join(", "));
+    });
+
+    it("verifies every enabled simulation with one verification each, and lists them in detectionTests with the port scan's entry as alertVerification", async () => {
+        const { recorded, outputs } = await runDevWith({
+            ipSweep: sweepFrom("netshoot2"),
+            verify: { enabled: true },
+        });
+        const searches = recorded.filter(
+            (r) => r.type === "command:local:Command" && r.name.endsWith("-search"),
+        );
+        const searched = searches.map((r) => {
+            const environment = r.inputs.environment as Record<string, string>;
+            const spec = JSON.parse(environment.VERIFY_SPEC) as Record<string, unknown>;
+            return [r.name, environment.DETECTOR, spec.detector, spec.sourcePod].join(" ");
+        });
+        assert.deepEqual(searched.sort(), [
+            "ip-sweep-verification-search ip_sweep ip_sweep netshoot2",
+            "port-scan-verification-search port_scan port_scan netshoot",
+        ]);
+        // Under mocks no Command prints a report, so each entry says so, under its own detector.
+        const tests = await valueOf(outputs.detectionTests as pulumi.Output<DetectionTest[]>);
+        assert.deepEqual(
+            tests.map((t) => [t.simulation, t.detector, t.status]),
+            [
+                ["portScan", "port_scan", "no-report"],
+                ["ipSweep", "ip_sweep", "no-report"],
+            ],
+        );
+        const alias = await valueOf(outputs.alertVerification as pulumi.Output<DetectionTest>);
+        assert.equal(alias.detector, "port_scan");
     });
 
     it("renders the workshop stack: provider, component, Deployment, two policies", async () => {

@@ -250,7 +250,7 @@ describe("the fixed scripts, run with a fake kubectl", () => {
         ]);
         assert.equal(
             run.stdout,
-            "ip sweep of 10.244.1.0/26 from dev/netshoot for threshold 32 in 0 s; Nmap done: 64 IP addresses (64 hosts up) scanned in 0.21 seconds\n",
+            "ip sweep of 10.244.1.0/26 from dev/netshoot for threshold 32 in 0 s (started at 1700000000); Nmap done: 64 IP addresses (64 hosts up) scanned in 0.21 seconds\n",
         );
     });
 

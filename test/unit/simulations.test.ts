@@ -269,3 +269,26 @@ describe("a simulation of a detector the release lacks", () => {
         assert.doesNotMatch(problems, /has no "ip_sweep" detector/);
     });
 });
+
+describe("a simulation whose detector the stack leaves off", () => {
+    it("runs, with one warning naming the key, the detector and the simulation, for any registered simulation", () => {
+        const manifest = { ...enterprise("3.12.0", "manifest"), enabled: ["port_scan"] };
+        const sweep = parseSimulation({ ipSweep: ipSweepFields }, manifest);
+        assert.deepEqual(sweep.problems, []);
+        assert.ok(sweep.settings?.ipSweep);
+        assert.deepEqual(sweep.warnings, [
+            "calico-ad:simulation.ipSweep: the ip_sweep job is disabled in this stack, so the ip sweep simulation runs but no alert will follow",
+        ]);
+        const globalAlert = { ...enterprise("3.17.1", "globalAlert"), enabled: ["dga"] };
+        const lookups = { enabled: true, namespace: "dev", scannerPod: "netshoot" };
+        assert.deepEqual(parseSimulation({ dnsTunnel: lookups }, globalAlert).warnings, [
+            "calico-ad:simulation.dnsTunnel: the dns_tunnel detector is not enabled in this stack, so the dns tunnel lookups simulation runs but no alert will follow",
+        ]);
+        assert.deepEqual(parseSimulation({ dga: lookups }, globalAlert).warnings, []);
+        assert.deepEqual(
+            parseSimulation({ dga: { ...lookups, enabled: false } }, globalAlert).warnings,
+            [],
+            "nor when it is off",
+        );
+    });
+});

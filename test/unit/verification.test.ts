@@ -33,6 +33,8 @@ const spec: EventSearchSpec = {
     sourceNamespace: "dev",
     sourcePod: "netshoot",
     bucketSeconds: 300,
+    detector: "port_scan",
+    origins: ["port_scan", "tigera.io.detector.port-scan"],
 };
 const since = 1700000100;
 const hit = (source: Record<string, unknown>, index = "tigera_secure_ee_events.cd8i1cf9.lma") => ({
@@ -108,6 +110,25 @@ describe("matching an event to the scan", () => {
         assert.ok(matchesScan(hit({ time: (since + 5) * 1000 }), spec, since), "time in ms");
     });
 
+    it("takes only an event of the simulation's detector: by the description's job ID or the origin", () => {
+        const ipSweep = hit({ description: "anomaly_detection.ip_sweep: dev/netshoot sent" });
+        assert.equal(matchesScan(ipSweep, spec, since), false, "the ip sweep's alert");
+        assert.ok(matchesScan(ipSweep, { ...spec, detector: "ip_sweep", origins: [] }, since));
+        assert.equal(
+            matchesScan(hit({ description: "anomaly_detection.port_scanner" }), spec, since),
+            false,
+            "a longer ID that starts with this one",
+        );
+        for (const origin of ["port_scan", "tigera.io.detector.port-scan"]) {
+            assert.ok(matchesScan(hit({ description: "Port Scan", origin }), spec, since), origin);
+        }
+        assert.equal(
+            matchesScan(hit({ description: "Port Scan", origin: "dga" }), spec, since),
+            false,
+            "another origin, and a description without the job ID",
+        );
+    });
+
     it("refuses every other event", () => {
         const cases: [string, unknown][] = [
             ["another type", hit({ type: "global_alert" })],
@@ -131,9 +152,12 @@ describe("matching an event to the scan", () => {
         const answer = {
             hits: {
                 hits: [
-                    hit({ time: since + 200, description: "later" }),
+                    hit({ time: since + 200, description: "anomaly_detection.port_scan: later" }),
                     hit({ source_namespace: "other", time: since }),
-                    hit({ time: since + 10, description: `first\nline ${"x".repeat(400)}` }),
+                    hit({
+                        time: since + 10,
+                        description: `anomaly_detection.port_scan: first\nline ${"x".repeat(400)}`,
+                    }),
                 ],
             },
         };
@@ -142,7 +166,10 @@ describe("matching an event to the scan", () => {
         const event = outcome.kind === "found" ? outcome.event : undefined;
         assert.equal(event?.source, "dev/netshoot");
         assert.equal(event?.eventTime, new Date((since + 10) * 1000).toISOString());
-        assert.match(event?.description ?? "", /^first line x+\.\.\.$/);
+        assert.match(
+            event?.description ?? "",
+            /^anomaly_detection\.port_scan: first line x+\.\.\.$/,
+        );
         assert.equal(event?.description.length, 300);
     });
 
@@ -213,8 +240,8 @@ describe("the rule-based alert's event", () => {
     });
 });
 
-describe("the verification report", () => {
-    it("found: seconds from the end of the scan to the search that saw the alert", () => {
+describe("the verification report: one entry of detectionTests", () => {
+    it("found: seconds from the end of the simulation to the search that saw the alert", () => {
         const report = verificationReport(
             `${JSON.stringify({
                 status: "found",
@@ -227,11 +254,15 @@ describe("the verification report", () => {
                     event: { description: "d", source: "dev/netshoot", eventTime: "t", index: "i" },
                 },
             })}\n`,
+            "portScan",
+            "port_scan",
         );
         assert.deepEqual(report, {
+            simulation: "portScan",
+            detector: "port_scan",
             found: true,
             status: "found",
-            secondsAfterScan: 297,
+            secondsAfterSimulation: 297,
             description: "d",
             source: "dev/netshoot",
             eventTime: "t",
@@ -257,6 +288,8 @@ describe("the verification report", () => {
                     event: { description: "d", source: "dev/netshoot", eventTime: "t", index: "i" },
                 },
             }),
+            "portScan",
+            "port_scan",
         );
         assert.deepEqual(both.confirmedBy, ["status.lastEvent", "global_alert event"]);
         assert.equal(both.description, "d");
@@ -266,11 +299,15 @@ describe("the verification report", () => {
                 reason: "confirmed by status.lastEvent only",
                 outcome: null,
             }),
+            "portScan",
+            "port_scan",
         );
         assert.deepEqual(statusOnly, {
+            simulation: "portScan",
+            detector: "port_scan",
             found: true,
             status: "found",
-            secondsAfterScan: 47,
+            secondsAfterSimulation: 47,
             waitedSeconds: 40,
             confirmedBy: ["status.lastEvent"],
             eventTime: "2023-11-14T22:15:40.000Z",
@@ -288,17 +325,20 @@ describe("the verification report", () => {
                 waitedSeconds: 1,
                 outcome,
             });
-        assert.deepEqual(verificationReport(line("not-found", null)), {
+        const report = (stdout: string) => verificationReport(stdout, "ipSweep", "ip_sweep");
+        assert.deepEqual(report(line("not-found", null)), {
+            simulation: "ipSweep",
+            detector: "ip_sweep",
             found: false,
             status: "not-found",
             waitedSeconds: 1,
             reason: "why",
         });
         assert.equal(
-            verificationReport(line("malformed", { kind: "malformed", reason: "not JSON" })).reason,
+            report(line("malformed", { kind: "malformed", reason: "not JSON" })).reason,
             "why: not JSON",
         );
-        assert.equal(verificationReport("").status, "no-report");
+        assert.equal(report("").status, "no-report");
     });
 });
 
@@ -306,7 +346,15 @@ const manifest312Managed: VerificationContext = {
     era: "manifest",
     clusterType: "managed",
     enterpriseVersion: version("3.12.0"),
-    portScan: true,
+    simulation: {
+        ipSweep: {
+            namespace: "dev",
+            scannerPod: "netshoot",
+            targetCidr: "10.0.0.0/26",
+            addressCount: 64,
+            threshold: 32,
+        },
+    },
 };
 
 describe("calico-ad:simulation.verify", () => {
@@ -388,13 +436,13 @@ describe("calico-ad:simulation.verify", () => {
         ]);
     });
 
-    it("needs the port scan, and a poll interval within the timeout", () => {
+    it("needs an enabled simulation (any, not only the port scan), and a poll interval within the timeout", () => {
         assert.match(
             parseVerification(
                 { enabled: true },
-                { ...manifest312Managed, portScan: false },
+                { ...manifest312Managed, simulation: undefined },
             ).problems.join(),
-            /looks for the alert of the port scan, but calico-ad:simulation.portScan is not enabled/,
+            /looks for the alert of each enabled simulation, but no simulation under calico-ad:simulation is enabled/,
         );
         assert.match(
             parseVerification(

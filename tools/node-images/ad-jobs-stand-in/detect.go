@@ -128,3 +128,34 @@ func disabledJobs(list string) map[string]bool {
 	}
 	return out
 }
+
+// key names an anomaly's job, source and bucket: one alert each, however many cycles see it.
+func (a anomaly) key() string {
+	return fmt.Sprintf("%s/%s/%s/%d", a.job, a.group.namespace, a.group.nameAggr, a.group.bucketStart)
+}
+
+// bucketStarts are the buckets the flow records' start times fall in.
+func bucketStarts(flows []map[string]any, bucket time.Duration) map[int64]bool {
+	out := map[int64]bool{}
+	size := int64(bucket / time.Second)
+	for _, f := range flows {
+		if start, ok := f["start_time"].(float64); ok {
+			out[int64(start)-int64(start)%size] = true
+		}
+	}
+	return out
+}
+
+// newAnomalies applies the rules to every flow record of the buckets that fresh records reach,
+// as the AD jobs search a whole bucket, so a scan whose records arrive in two flushes (two
+// cycles) is still counted once in full. Anomalies whose key is in alerted are left out.
+func newAnomalies(fresh, bucketFlows []map[string]any, r rules, alerted map[string]bool) []anomaly {
+	touched := bucketStarts(fresh, r.bucket)
+	var out []anomaly
+	for _, a := range detect(bucketFlows, r) {
+		if touched[a.group.bucketStart] && !alerted[a.key()] {
+			out = append(out, a)
+		}
+	}
+	return out
+}

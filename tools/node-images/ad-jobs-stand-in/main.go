@@ -4,8 +4,9 @@
 // 8000 as the real job's HTTP API (AD_NEED_API) does, and runs the two threshold detectors,
 // port_scan and ip_sweep: every AD_search_interval_minutes it reads the flow log records that
 // arrived since its last cycle (2 intervals back on the first) from
-// tigera_secure_ee_flows.<CLUSTER_NAME>.* and writes an anomaly_detection_job event to
-// tigera_secure_ee_events.<CLUSTER_NAME>.lma for each source above a threshold (detect.go).
+// tigera_secure_ee_flows.<CLUSTER_NAME>.*, then every record of the buckets they reach, and
+// writes an anomaly_detection_job event to tigera_secure_ee_events.<CLUSTER_NAME>.lma for each
+// source above a threshold in a bucket, once per job, source and bucket (detect.go).
 // Everything comes from its env, as the real job's settings do, and from the flow records;
 // CALICO_AD_STAND_IN_MINUTE_SECONDS (the image's env; default 60) shortens its minute for tests.
 package main
@@ -105,6 +106,7 @@ func main() {
 	flowIndex := "tigera_secure_ee_flows." + cluster + ".*"
 	eventIndex := "tigera_secure_ee_events." + cluster + ".lma"
 	lastCycle := time.Now().Add(-2 * time.Duration(interval) * minute)
+	alerted := map[string]bool{}
 	ticker := time.NewTicker(minute)
 	defer ticker.Stop()
 	for minutes := 1; ; minutes++ {
@@ -125,12 +127,27 @@ func main() {
 			log.Printf("reading flow logs: %v (the next cycle covers this window again)", err)
 			continue
 		}
+		// The whole of each bucket the fresh records reach, read again (records end after they start).
+		earliest := time.Time{}
+		for start := range bucketStarts(flows, r.bucket) {
+			if at := time.Unix(start, 0); earliest.IsZero() || at.Before(earliest) {
+				earliest = at
+			}
+		}
+		bucketFlows := flows
+		if !earliest.IsZero() && earliest.Before(lastCycle) {
+			if bucketFlows, err = flowsSince(store, flowIndex, earliest.Add(-time.Second), now, envInt("ES_query_size", 10000)); err != nil {
+				log.Printf("reading flow logs: %v (the next cycle covers this window again)", err)
+				continue
+			}
+		}
 		sent := 0
-		for _, a := range detect(flows, r) {
+		for _, a := range newAnomalies(flows, bucketFlows, r, alerted) {
 			if err := store.Index(eventIndex, a.event(time.Now(), host, r.bucket)); err != nil {
 				log.Printf("writing the %s event of %s/%s: %v", a.job, a.group.namespace, a.group.nameAggr, err)
 				continue
 			}
+			alerted[a.key()] = true
 			sent++
 		}
 		lastCycle = now
