@@ -68,6 +68,7 @@ func (r *recorder) capture(bridge string, subnet netip.Prefix) error {
 	if err := syscall.AttachLsf(fd, sourceFilter(subnet)); err != nil {
 		return fmt.Errorf("attaching the packet filter: %w", err)
 	}
+	growReceiveBuffer(fd, "packet")
 	var (
 		ports   = bridgePorts(bridge)
 		checked = time.Now()
@@ -195,6 +196,7 @@ func (r *recorder) readDenied(group uint16) error {
 	if err != nil {
 		return err
 	}
+	growReceiveBuffer(fd, "NFLOG")
 	buf := make([]byte, 65536)
 	for {
 		n, _, err := syscall.Recvfrom(fd, buf, 0)
@@ -287,5 +289,21 @@ func main() {
 		}
 		log.Printf("wrote %d flow log records to %s", len(pending), flowIndex(cluster, now))
 		pending = nil
+	}
+}
+
+// receiveBufferBytes holds a scan's burst (hundreds of SYNs in well under a second) while this
+// process waits for a CPU: the default buffer (about 200 KiB, some 150 frames) overflows on a busy
+// node, and a frame the kernel drops is a port the detector never sees.
+const receiveBufferBytes = 16 << 20
+
+// growReceiveBuffer raises a socket's receive buffer past the system's rmem_max (CAP_NET_ADMIN),
+// or as far as rmem_max allows, and logs what it got.
+func growReceiveBuffer(fd int, what string) {
+	if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVBUFFORCE, receiveBufferBytes); err != nil {
+		_ = syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVBUF, receiveBufferBytes)
+	}
+	if size, err := syscall.GetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVBUF); err == nil {
+		log.Printf("%s socket receive buffer: %d bytes", what, size)
 	}
 }
