@@ -349,6 +349,14 @@ apply_ad_pipeline() {
     { printf '%s:%s\n' "$(field username)" "$(field password)"
       printf '%s:%s\n' "$(cat "$work/flows-user")" "$(cat "$work/flows-password")"; } >"$work/users"
   ) || { rm -rf "$work"; die "cannot read the AD user's Secret ${IDS_NS}/tigera-ee-ad-job-elasticsearch-access"; }
+  # The CA first: a pipeline pod that mounts these reads its CA once, when it starts.
+  b64="$(base64 -w0 "$PKI/es-ca.crt")"
+  for secret in tigera-secure-es-gateway-http-certs-public tigera-secure-es-http-certs-public; do
+    kc -n "$IDS_NS" patch secret "$secret" --type=merge -p "{\"data\":{\"tls.crt\":\"${b64}\"}}" >/dev/null
+  done
+  # The CA bundle the operator creates from CE 3.16 on, which those releases' route reads.
+  kc -n "$IDS_NS" create configmap tigera-ca-bundle --from-file=tigera-ca-bundle.crt="$PKI/es-ca.crt" \
+    --dry-run=client -o yaml | kc apply -f - >/dev/null
   sed -e "s|@NODE_IP@|${NODE_IP}|g" -e "s|@NODE_SUBNET@|${NODE_SUBNET}|g" -e "s|@BRIDGE@|${NODE_BRIDGE}|g" -e "s|@APISERVER_PORT@|${AP}|g" \
     -e "s|@CLUSTER_NAME@|${cluster}|g" -e "s|@CLUSTER_DOMAIN@|${CLUSTER_DOMAIN}|g" "$PIPELINE_TEMPLATE" \
     | kc apply -f - >/dev/null
@@ -357,13 +365,6 @@ apply_ad_pipeline() {
   secret_from_files calico-system calico-ad-flow-recorder-elasticsearch username="$work/flows-user" \
     password="$work/flows-password" ca.crt="$PKI/es-ca.crt"
   rm -rf "$work"
-  b64="$(base64 -w0 "$PKI/es-ca.crt")"
-  for secret in tigera-secure-es-gateway-http-certs-public tigera-secure-es-http-certs-public; do
-    kc -n "$IDS_NS" patch secret "$secret" --type=merge -p "{\"data\":{\"tls.crt\":\"${b64}\"}}" >/dev/null
-  done
-  # The CA bundle the operator creates from CE 3.16 on, which those releases' route reads.
-  kc -n "$IDS_NS" create configmap tigera-ca-bundle --from-file=tigera-ca-bundle.crt="$PKI/es-ca.crt" \
-    --dry-run=client -o yaml | kc apply -f - >/dev/null
   # A restart of the cluster keeps the objects: new pods read the new users and certificates.
   if [ -n "$existed" ]; then
     for d in $pipeline; do
