@@ -54,25 +54,15 @@ func serveProbes(ctx context.Context) {
 
 // flowsSince reads the flow records whose end_time is in (since, until], page by page.
 func flowsSince(store *es.Client, index string, since, until time.Time, pageSize int) ([]map[string]any, error) {
-	var out []map[string]any
-	for from := 0; ; from += pageSize {
-		hits, err := store.Search(index, map[string]any{
-			"size": pageSize, "from": from, "sort": []any{map[string]any{"end_time": "asc"}},
+	return store.SearchAll(index, pageSize, func(size, from int) map[string]any {
+		return map[string]any{
+			"size": size, "from": from, "sort": []any{map[string]any{"end_time": "asc"}},
 			"query": map[string]any{"bool": map[string]any{"filter": []any{
 				map[string]any{"range": map[string]any{"end_time": map[string]any{
 					"gt": since.Unix(), "lte": until.Unix(), "format": "epoch_second"}}},
 			}}},
-		})
-		if err != nil {
-			return nil, err
 		}
-		for _, h := range hits {
-			out = append(out, h.Source)
-		}
-		if len(hits) < pageSize {
-			return out, nil
-		}
-	}
+	})
 }
 
 func main() {

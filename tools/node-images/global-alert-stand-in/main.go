@@ -44,20 +44,9 @@ type schedule struct {
 }
 
 func searchFlows(store *es.Client, index string, comparisons []comparison, from, to time.Time) ([]map[string]any, error) {
-	const page = 10000
-	var out []map[string]any
-	for offset := 0; ; offset += page {
-		hits, err := store.Search(index, searchBody(comparisons, from, to, page, offset))
-		if err != nil {
-			return nil, err
-		}
-		for _, h := range hits {
-			out = append(out, h.Source)
-		}
-		if len(hits) < page {
-			return out, nil
-		}
-	}
+	return store.SearchAll(index, 10000, func(size, offset int) map[string]any {
+		return searchBody(comparisons, from, to, size, offset)
+	})
 }
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }

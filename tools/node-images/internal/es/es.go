@@ -1,5 +1,5 @@
 // Package es is the Elasticsearch client of the local node's TEST STAND-INS (flow recorder, AD
-// jobs): the connection the AD jobs Deployment describes in its env (ELASTIC_HOST, ELASTIC_PORT,
+// jobs, GlobalAlert evaluator): the connection the AD jobs Deployment describes in its env (ELASTIC_HOST, ELASTIC_PORT,
 // ES_CA_CERT, ELASTIC_USER, ELASTIC_PASSWORD), bulk indexing and search.
 package es
 
@@ -151,6 +151,24 @@ func (c *Client) Search(index string, query map[string]any) ([]Hit, error) {
 		return nil, fmt.Errorf("search %s: %w", index, err)
 	}
 	return result.Hits.Hits, nil
+}
+
+// SearchAll pages through a search: body(size, from) is the query of one page of pageSize hits;
+// it returns every hit's source, stopping at the first short page.
+func (c *Client) SearchAll(index string, pageSize int, body func(size, from int) map[string]any) ([]map[string]any, error) {
+	var out []map[string]any
+	for from := 0; ; from += pageSize {
+		hits, err := c.Search(index, body(pageSize, from))
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range hits {
+			out = append(out, h.Source)
+		}
+		if len(hits) < pageSize {
+			return out, nil
+		}
+	}
 }
 
 // Index stores one document with POST /<index>/_doc.
