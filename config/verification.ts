@@ -177,10 +177,12 @@ export type LatencyInputs =
           readonly globalAlertRules: GlobalAlertRules;
       };
 
-/** The longest wait for the alert after the scan, and its terms in words. */
+/** The longest wait for the alert after the scan, its terms in words, and what raises the alert. */
 export interface AlertLatency {
     readonly seconds: number;
     readonly terms: string;
+    /** `AD`, or on releases without AD the rule-based scan alert that replaces it. */
+    readonly raisedBy: string;
 }
 
 /**
@@ -212,7 +214,8 @@ export function alertLatency(inputs: LatencyInputs): AlertLatency {
         terms.push(`shipping ${scanAlert.shippingSeconds} s`, `alert period ${periodSeconds} s`);
         seconds += scanAlert.shippingSeconds + periodSeconds;
     }
-    return { seconds, terms: terms.join(" + ") };
+    const raisedBy = inputs.era === "ruleBased" ? `the GlobalAlert ${scanAlert.name}` : "AD";
+    return { seconds, terms: terms.join(" + "), raisedBy };
 }
 
 /**
@@ -226,7 +229,7 @@ export function settleTimeout(
 ): { settings: VerificationSettings; warning?: string } {
     const derived = Math.min(latency.seconds + parsed.pollSeconds, verifyTimeoutRange.max);
     const timeoutSeconds = parsed.timeoutSeconds ?? derived;
-    const waits = `AD may take up to ${latency.seconds} s after the scan to raise the alert with these settings (${latency.terms})`;
+    const waits = `${latency.raisedBy} may take up to ${latency.seconds} s after the scan to raise the alert with these settings (${latency.terms})`;
     const warning =
         parsed.timeoutSeconds !== undefined && parsed.timeoutSeconds < latency.seconds
             ? `${verifyKey}.timeout is ${parsed.timeoutSeconds} s, but ${waits}; a later alert is reported as not-found: raise the timeout, or unset it to wait ${derived} s`

@@ -106,6 +106,19 @@ create_bridge() {
   ip link set "$NODE_BRIDGE" up
 }
 
+# Bridged pod traffic must pass the ip forward hook, where the policy enforcement stand-in drops
+# denied packets (as kubeadm's preflight requires for kube-proxy): br_netfilter with
+# bridge-nf-call-iptables on. Sets it when it can (a host-wide setting).
+filter_bridged_traffic() {
+  local knob=/proc/sys/net/bridge/bridge-nf-call-iptables
+  [ -f "$knob" ] || modprobe br_netfilter 2>/dev/null || true
+  [ "$(cat "$knob" 2>/dev/null)" = 1 ] || echo 1 >"$knob" 2>/dev/null || true
+  [ "$(cat "$knob" 2>/dev/null)" = 1 ] || {
+    echo "bridged pod traffic bypasses netfilter: ${knob} is $(cat "$knob" 2>/dev/null || echo missing) and could not be set to 1 (load br_netfilter: modprobe br_netfilter; sysctl -w net.bridge.bridge-nf-call-iptables=1), so the default-deny stand-in could not drop denied flows"
+    return 1
+  }
+}
+
 write_node_config() {
   mkdir -p "$CTRD" "$DIR/cni/net.d" "$KUBELET_ROOT" "$DIR/pod-logs"
   cat >"$CTRD/config.toml" <<EOF
@@ -265,6 +278,7 @@ start_node() {
   reason="$(node_unavailable)"; [ -z "$reason" ] || { echo "$reason"; return 1; }
   node_client_certs
   create_bridge || return 1
+  filter_bridged_traffic || return 1
   write_node_config
   start_containerd || return 1
   import_images || return 1

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import { globalAlertRules } from "../../catalog/scanAlert";
 import { version } from "../../catalog/versions";
 import { verificationReport } from "../../components/alertVerification";
 import {
@@ -533,16 +534,36 @@ describe("the verification's timeout: the longest wait for the alert with the st
     });
 
     it("unset, waits that long plus one poll, at most 2h, warning when even 2h is short", () => {
-        const latency = { seconds: 2400, terms: "t" };
+        const latency = { seconds: 2400, terms: "t", raisedBy: "AD" };
         assert.deepEqual(settleTimeout(poll(15), latency), {
             settings: { ...poll(15), timeoutSeconds: 2415 },
         });
-        const long = settleTimeout(poll(15), { seconds: 87000, terms: "Felix flush 300 s + ..." });
+        const long = settleTimeout(poll(15), {
+            seconds: 87000,
+            terms: "Felix flush 300 s + ...",
+            raisedBy: "AD",
+        });
         assert.equal(long.settings.timeoutSeconds, 7200);
         assert.match(
             long.warning ?? "",
             /timeout defaults to its maximum, 2h, but AD may take up to 87000 s/,
         );
+    });
+
+    it("names the rule-based scan alert, not AD, as what may take that long on releases without AD", () => {
+        const latency = alertLatency({
+            era: "ruleBased",
+            demo: false,
+            globalAlertRules: globalAlertRules[0].rules,
+        });
+        assert.equal(latency.raisedBy, "the GlobalAlert calico-ad.port-scan");
+        const parsed = parseVerification(
+            { enabled: true, timeout: "1m" },
+            manifest312Managed,
+        ).settings!;
+        const warning = settleTimeout(parsed, latency).warning ?? "";
+        assert.match(warning, /but the GlobalAlert calico-ad\.port-scan may take up to \d+ s/);
+        assert.doesNotMatch(warning, /AD may take/);
     });
 
     it("configured, is kept, with a warning naming the wait when it is shorter", () => {
@@ -553,13 +574,17 @@ describe("the verification's timeout: the longest wait for the alert with the st
         const short = settleTimeout(parsed, {
             seconds: 2400,
             terms: "Felix flush 300 s + bucket 300 s + AD_search_interval_minutes 1800 s",
+            raisedBy: "AD",
         });
         assert.equal(short.settings.timeoutSeconds, 1200);
         assert.equal(
             short.warning,
             "calico-ad:simulation.verify.timeout is 1200 s, but AD may take up to 2400 s after the scan to raise the alert with these settings (Felix flush 300 s + bucket 300 s + AD_search_interval_minutes 1800 s); a later alert is reported as not-found: raise the timeout, or unset it to wait 2415 s",
         );
-        assert.equal(settleTimeout(parsed, { seconds: 1200, terms: "t" }).warning, undefined);
+        assert.equal(
+            settleTimeout(parsed, { seconds: 1200, terms: "t", raisedBy: "AD" }).warning,
+            undefined,
+        );
     });
 
     it("parseSettings settles it from the release's search interval and demo mode", () => {
