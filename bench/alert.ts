@@ -17,25 +17,16 @@
  * (scripts/local-cluster.sh start); prints why and exits 2 without it.
  */
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import * as path from "node:path";
 import { felixFlushIntervals, demoSearchIntervalMinutes } from "../catalog/demo";
 import { adBucketMinutes } from "../catalog/simulation";
 import { alertLatency } from "../config/verification";
-import {
-    committedConfig,
-    getObject,
-    kubectl,
-    nodeUnavailable,
-    TestStack,
-} from "../test/e2e/harness";
-import { deleteNamespace, runPod } from "../test/e2e/node";
-import { repoRoot } from "../test/helpers";
+import { committedConfig, kubectl, nodeUnavailable, TestStack } from "../test/e2e/harness";
+import { workshopPods } from "../test/e2e/node";
 
 const minuteSeconds = Number(process.env.CALICO_AD_STAND_IN_MINUTE_SECONDS ?? "60");
 const pollSeconds = 2;
 const namespace = `cad-bench-alert-${process.pid}`;
 const ids = "tigera-intrusion-detection";
-const felix = "felixconfigurations.projectcalico.org";
 
 /** The lines of a pod's log from `since` on, each with its time in epoch seconds. */
 function timedLog(args: string[], since: number): { at: number; text: string }[] {
@@ -76,16 +67,7 @@ async function main(): Promise<number> {
         console.error(`bench:alert cannot run: ${unavailable}`);
         return 2;
     }
-    const createdFelix = !getObject(felix, "default");
-    if (createdFelix) {
-        kubectl([
-            "apply",
-            "-f",
-            path.join(repoRoot, "test/fixtures/cluster/35-felixconfiguration-default.yaml"),
-        ]);
-    }
-    runPod(namespace, "centos", "docker.io/library/centos:latest", { app: "centos" });
-    runPod(namespace, "netshoot", "docker.io/nicolaka/netshoot:latest", { app: "scanner" });
+    const removePods = workshopPods(namespace, ["netshoot"]);
     const derivedReal = alertLatency({
         era: "manifest",
         demo: true,
@@ -163,10 +145,7 @@ async function main(): Promise<number> {
         return total <= derivedLocal + pollSeconds ? 0 : 1;
     } finally {
         await stack.remove();
-        deleteNamespace(namespace);
-        if (createdFelix) {
-            kubectl(["delete", felix, "default", "--ignore-not-found"]);
-        }
+        removePods();
     }
 }
 

@@ -17,9 +17,14 @@ row("release"; "\(.release // "?") (\(.era // "?") era), cluster \(.clusterName 
 (if .portScan then row("nmap"; .portScan) else row("nmap"; "no scan ran in this stack") end),
 "",
 "== The alert (the workshop's step 5)",
-(.alertVerification as $alert
+((.alertVerification // .scanAlertVerification) as $alert
   | if $alert == null then
       row("status"; "not looked for: the alert verification is off in this stack")
+    elif $alert.found and $alert.confirmedBy then
+      row("alert"; "the rule-based scan alert (no AD on this release), confirmed by \($alert.confirmedBy | join(" and "))"),
+      row("source pod"; $alert.source),
+      row("description"; $alert.description),
+      row("raised"; "\($alert.secondsAfterScan) s after the scan ended (event time \($alert.eventTime))")
     elif $alert.found then
       row("detector"; $alert | detector),
       row("source pod"; $alert.source),

@@ -14,6 +14,9 @@
 #
 #   ./scripts/demo.sh                  deploy the local stack to the local cluster
 #   ./scripts/demo.sh --diff           the same, with pulumi's full --diff of every resource
+#   ./scripts/demo.sh --after-ad       the local stack as Calico Enterprise 3.18.0, the first
+#                                      release without AD: the AD objects go (when deployed
+#                                      before) and the rule-based scan alert confirms the scan
 #   ./scripts/demo.sh --stack NAME     deploy Pulumi.NAME.yaml to its calico-ad:kubeContext
 #                                      (or the current kube context) instead, as committed;
 #                                      builds no local-cluster binaries and needs kubectl on PATH
@@ -23,15 +26,21 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 stack=local
 destroy=false
+after_ad=false
 diff=()
 while (($# > 0)); do
   case "$1" in
     --stack) stack="${2:?--stack needs a stack name}"; shift 2 ;;
     --destroy) destroy=true; shift ;;
     --diff) diff=(--diff); shift ;;
-    *) echo "usage: $0 [--stack NAME] [--diff] [--destroy]" >&2; exit 2 ;;
+    --after-ad) after_ad=true; shift ;;
+    *) echo "usage: $0 [--stack NAME] [--diff] [--after-ad] [--destroy]" >&2; exit 2 ;;
   esac
 done
+if $after_ad && [[ "$stack" != local ]]; then
+  echo "--after-ad changes the release of the local stack only; for stack ${stack}, set calico-ad:calicoVersion in Pulumi.${stack}.yaml" >&2
+  exit 2
+fi
 
 # A real cluster needs neither the local cluster's binaries nor the node's Debian packages.
 local_only=()
@@ -71,21 +80,31 @@ local_config() {
 
 config_file=()
 not_shown=""
+# Without AD, the release's rule-based scan alert replaces AD's detector, and AD's env goes.
+release='{}'
+if $after_ad; then
+  echo "demo: as Calico Enterprise 3.18.0, without AD: the scan is confirmed by the rule-based GlobalAlert calico-ad.port-scan"
+  release='{"calico-ad:product": "enterprise", "calico-ad:calicoVersion": "3.18.0", "calico-ad:jobEnv": null}'
+fi
 if [[ "$stack" == local ]]; then
   node_status="$(cat "${CALICO_AD_CLUSTER_DIR}/node-status" 2>/dev/null || echo 'no node-status')"
   if [[ "$node_status" == ready ]]; then
     echo "demo: Pulumi.local.yaml with the demo settings: calico-ad:demo true and simulation.verify.enabled true"
-    echo "demo: pulumi up deploys, runs the workshop's scan and waits for its alert (AD searches every 5 minutes: up to about 10 minutes)"
+    if $after_ad; then
+      echo "demo: pulumi up deploys, runs the workshop's scan and waits for its alert (the GlobalAlert runs every minute: about 2 minutes)"
+    else
+      echo "demo: pulumi up deploys, runs the workshop's scan and waits for its alert (AD searches every 5 minutes: up to about 10 minutes)"
+    fi
     local_config "$(node -e '
       const fs = require("fs"), yaml = require("js-yaml");
       const simulation = yaml.load(fs.readFileSync("Pulumi.local.yaml", "utf8")).config["calico-ad:simulation"];
-      process.stdout.write(JSON.stringify({ "calico-ad:demo": true,
-        "calico-ad:simulation": { ...simulation, verify: { enabled: true } } }));')"
+      process.stdout.write(JSON.stringify({ ...JSON.parse(process.argv[1]), "calico-ad:demo": true,
+        "calico-ad:simulation": { ...simulation, verify: { enabled: true } } }));' "$release")"
   else
     not_shown="the port scan and its alert, because the local cluster has no node (${node_status}): without a node no pod runs, so there is no scanner, no AD job and no Elasticsearch stand-in"
     echo "demo: the local cluster has no node (${node_status}):"
     echo "demo: deploying Pulumi.local.yaml with awaitRollout false and without the port scan"
-    local_config '{"calico-ad:awaitRollout": "false", "calico-ad:simulation": null}'
+    local_config "$(jq -c '. + {"calico-ad:awaitRollout": "false", "calico-ad:simulation": null}' <<<"$release")"
   fi
 fi
 
@@ -105,9 +124,14 @@ kubectl_args=()
 context=$(pulumi config get calico-ad:kubeContext --stack "$stack" 2>/dev/null || true)
 [[ -n "$context" ]] && kubectl_args=(--context "$context")
 kubectl "${kubectl_args[@]}" get deployments,pods,networkpolicies.projectcalico.org -n tigera-intrusion-detection || true
-kubectl "${kubectl_args[@]}" get globalalerts.projectcalico.org 2>/dev/null | grep tigera.io.detector || true
+kubectl "${kubectl_args[@]}" get globalalerts.projectcalico.org 2>/dev/null | grep -E 'tigera\.io\.detector|calico-ad\.port-scan' || true
 echo
 echo "Full outputs: pulumi stack output --stack ${stack} --json; every resource's diff: $0 --diff"
-echo "Try a change: edit AD_port_scan_threshold in Pulumi.${stack}.yaml and run this again;"
-echo "the preview shows one update of the Deployment's env."
+if $after_ad; then
+  echo "The scan alert's threshold is calico-ad:scanAlertThreshold (docs/configuration.md); a change"
+  echo "previews as one update of the GlobalAlert calico-ad.port-scan."
+else
+  echo "Try a change: edit AD_port_scan_threshold in Pulumi.${stack}.yaml and run this again;"
+  echo "the preview shows one update of the Deployment's env."
+fi
 echo "Clean up: $0 --stack ${stack} --destroy$([[ "$stack" == local ]] && echo ' && ./scripts/local-cluster.sh stop')"

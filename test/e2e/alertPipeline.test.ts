@@ -16,15 +16,12 @@
  * Needs the node; skips with the reason otherwise, and fails with CALICO_AD_REQUIRE_ALL_TESTS=1.
  */
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { repoRoot } from "../helpers";
 import { committedConfig, getObject, kubectl, missingNode, TestStack } from "./harness";
-import { deleteNamespace, runPod } from "./node";
+import { runPod, workshopPods } from "./node";
 
 const skip = missingNode();
 const ids = "tigera-intrusion-detection";
-const felix = "felixconfigurations.projectcalico.org";
 const namespace = `cad-e2e-alert-${process.pid}`;
 const minuteSeconds = Number(process.env.CALICO_AD_STAND_IN_MINUTE_SECONDS ?? "60");
 // Demo mode's Felix flush (10 s), then the AD job's next search (every 5 of its minutes).
@@ -51,12 +48,32 @@ function logs(args: string[]): string {
     return result.stdout;
 }
 
+/**
+ * Sets the detectors' thresholds where the AD job reads them, on the running Deployment, as by
+ * hand: the stack refuses a scan that cannot cross its own threshold. Pulumi compares with the
+ * inputs it recorded, so the next `up` leaves the Deployment alone.
+ */
+function setThresholds(portScan: number, ipSweep: number): void {
+    for (const args of [
+        [
+            "set",
+            "env",
+            "deployment/ad-jobs-deployment",
+            `AD_port_scan_threshold=${portScan}`,
+            `AD_ip_sweep_threshold=${ipSweep}`,
+        ],
+        ["rollout", "status", "deployment/ad-jobs-deployment", "--timeout=180s"],
+    ]) {
+        const result = kubectl(["-n", ids, ...args]);
+        assert.equal(result.status, 0, result.stderr);
+    }
+}
+
 describe(
     "the scan's alert derived from real packets, verified through kubectl port-forward (real engine, kubelet, nmap; STAND-INS: flow recorder, AD jobs, Elasticsearch, kube-dns)",
     { skip, concurrency: false },
     () => {
         let stack: TestStack;
-        let createdFelix = false;
         const config = (
             scannerPod: string,
             timeoutSeconds: number,
@@ -78,28 +95,14 @@ describe(
         const upOutputs = async () => (await stack.stack.up()).outputs;
         const up = async () => (await upOutputs()).alertVerification?.value as Report;
 
+        let removePods = () => {};
         before(async () => {
-            if (!getObject(felix, "default")) {
-                kubectl([
-                    "apply",
-                    "-f",
-                    path.join(repoRoot, "test/fixtures/cluster/35-felixconfiguration-default.yaml"),
-                ]);
-                createdFelix = true;
-            }
-            runPod(namespace, "centos", "docker.io/library/centos:latest", { app: "centos" });
-            runPod(namespace, "netshoot", "docker.io/nicolaka/netshoot:latest", { app: "scanner" });
-            runPod(namespace, "netshoot2", "docker.io/nicolaka/netshoot:latest", {
-                app: "scanner",
-            });
+            removePods = workshopPods(namespace, ["netshoot", "netshoot2"]);
             stack = await TestStack.create("alert", config("netshoot", 2 * detectionSeconds + 30));
         });
         after(async () => {
             await stack?.remove();
-            deleteNamespace(namespace);
-            if (createdFelix) {
-                kubectl(["delete", felix, "default", "--ignore-not-found"]);
-            }
+            removePods();
         });
 
         it("220 ports over the workshop's threshold of 200 and 64 addresses over its 32: the AD job raises both alerts and detectionTests finds each in the events index", async () => {
@@ -151,22 +154,7 @@ describe(
         });
 
         it("the same scan and sweep after AD_port_scan_threshold is raised to 300 and AD_ip_sweep_threshold to 100 on the running Deployment: the AD job reads the flows and raises nothing, and onNotFound error fails pulumi up naming both detectors (not-found)", async () => {
-            // The stack refuses a scan that cannot cross its own threshold, so the threshold is
-            // raised where the detector reads it: the running Deployment, as by hand. Pulumi
-            // compares with the inputs it recorded, so the next `up` leaves the Deployment alone.
-            for (const args of [
-                [
-                    "set",
-                    "env",
-                    "deployment/ad-jobs-deployment",
-                    "AD_port_scan_threshold=300",
-                    "AD_ip_sweep_threshold=100",
-                ],
-                ["rollout", "status", "deployment/ad-jobs-deployment", "--timeout=180s"],
-            ]) {
-                const result = kubectl(["-n", ids, ...args]);
-                assert.equal(result.status, 0, result.stderr);
-            }
+            setThresholds(300, 100);
             // Another scanner pod, so the first scan's alert (same 5-minute bucket) is not its own.
             await stack.setConfig(config("netshoot2", detectionSeconds + 20, "error"));
             await assert.rejects(upOutputs(), (error: Error) => {
@@ -231,6 +219,31 @@ describe(
             } finally {
                 setPassword(saved);
             }
+        });
+
+        it("the same scan and sweep that raised nothing at 300 and 100 alert once AD_port_scan_threshold is lowered to 150 and AD_ip_sweep_threshold to 50 on the running Deployment: detectionTests finds both, each naming the lowered threshold", async () => {
+            setThresholds(150, 50);
+            runPod(namespace, "netshoot3", "docker.io/nicolaka/netshoot:latest", {
+                app: "scanner",
+            });
+            await stack.setConfig(config("netshoot3", 2 * detectionSeconds + 30, "error"));
+            const tests = (await upOutputs()).detectionTests?.value as Report[];
+            assert.deepEqual(
+                tests.map((t) => [t.detector, t.status, t.source]),
+                [
+                    ["port_scan", "found", `${namespace}/netshoot3`],
+                    ["ip_sweep", "found", `${namespace}/netshoot3`],
+                ],
+                JSON.stringify(tests),
+            );
+            assert.match(
+                tests[0].description ?? "",
+                /220 distinct destination ports .*\(threshold 150\)$/,
+            );
+            assert.match(
+                tests[1].description ?? "",
+                /distinct destination IPs .*\(threshold 50\)$/,
+            );
         });
     },
 );

@@ -153,14 +153,21 @@ export function setFelix(spec: Record<string, unknown>): void {
     });
 }
 
-/** Puts back FelixConfiguration `default` as the cluster fixtures create it, for the tests that follow. */
-export function restoreFelixDefault(): void {
-    kubectl(["delete", "felixconfigurations.projectcalico.org", "default", "--ignore-not-found"]);
+export const felixResource = "felixconfigurations.projectcalico.org";
+
+/** Applies the fixture's FelixConfiguration `default`. */
+export function applyFelixDefault(): void {
     kubectl([
         "apply",
         "-f",
         path.join(repoRoot, "test/fixtures/cluster/35-felixconfiguration-default.yaml"),
     ]);
+}
+
+/** Puts back FelixConfiguration `default` as the cluster fixtures create it, for the tests that follow. */
+export function restoreFelixDefault(): void {
+    kubectl(["delete", felixResource, "default", "--ignore-not-found"]);
+    applyFelixDefault();
 }
 
 export function deploymentEnv(): Record<string, string> {

@@ -4,7 +4,7 @@
  * Needs root and nft.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { kubectl } from "./harness";
+import { applyFelixDefault, felixResource, getObject, kubectl } from "./harness";
 
 /** What a scanner pod sent through the node's bridge since the last `resetCounts`. */
 export interface BridgeCounts {
@@ -156,4 +156,28 @@ function nft(args: string[], input?: string): string {
 /** Deletes a namespace without waiting. */
 export function deleteNamespace(namespace: string): void {
     kubectl(["delete", "namespace", namespace, "--wait=false", "--ignore-not-found"]);
+}
+
+/**
+ * The workshop's pods in a namespace of their own, for the local AD pipeline: `centos`
+ * (app=centos) and one netshoot scanner (app=scanner) per name, with FelixConfiguration
+ * `default` (whose flush interval the flow recorder and demo mode read) applied from the fixture
+ * when the cluster has none. The returned function removes the namespace, and the Felix object
+ * only if it was created here.
+ */
+export function workshopPods(namespace: string, scanners: readonly string[]): () => void {
+    const createdFelix = !getObject(felixResource, "default");
+    if (createdFelix) {
+        applyFelixDefault();
+    }
+    runPod(namespace, "centos", "docker.io/library/centos:latest", { app: "centos" });
+    for (const scanner of scanners) {
+        runPod(namespace, scanner, "docker.io/nicolaka/netshoot:latest", { app: "scanner" });
+    }
+    return () => {
+        deleteNamespace(namespace);
+        if (createdFelix) {
+            kubectl(["delete", felixResource, "default", "--ignore-not-found"]);
+        }
+    };
 }

@@ -22,11 +22,10 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { repoRoot } from "../helpers";
 import { getObject, kubeContext, kubectl, missingNode, TestStack } from "./harness";
-import { deleteNamespace, runPod } from "./node";
+import { workshopPods } from "./node";
 
 const skip = missingNode();
 const ids = "tigera-intrusion-detection";
-const felix = "felixconfigurations.projectcalico.org";
 const globalAlerts = "globalalerts.projectcalico.org";
 const alertName = "calico-ad.port-scan";
 const namespace = `cad-e2e-scan-alert-${process.pid}`;
@@ -66,7 +65,7 @@ describe(
     { skip, concurrency: false },
     () => {
         let stack: TestStack;
-        let createdFelix = false;
+        let removePods = () => {};
         const config = (scannerPod: string, timeoutSeconds: number, connectTo?: string) => ({
             "calico-ad:product": "enterprise",
             "calico-ad:calicoVersion": "3.18.0",
@@ -89,28 +88,13 @@ describe(
             (await stack.stack.up()).outputs.scanAlertVerification?.value as Report;
 
         before(async () => {
-            if (!getObject(felix, "default")) {
-                kubectl([
-                    "apply",
-                    "-f",
-                    path.join(repoRoot, "test/fixtures/cluster/35-felixconfiguration-default.yaml"),
-                ]);
-                createdFelix = true;
-            }
-            runPod(namespace, "centos", "docker.io/library/centos:latest", { app: "centos" });
-            runPod(namespace, "netshoot", "docker.io/nicolaka/netshoot:latest", { app: "scanner" });
-            for (const pod of ["netshoot2", "netshoot3"]) {
-                runPod(namespace, pod, "docker.io/nicolaka/netshoot:latest", { app: "scanner" });
-            }
+            removePods = workshopPods(namespace, ["netshoot", "netshoot2", "netshoot3"]);
             applyDefaultDeny();
             stack = await TestStack.create("scan-alert", config("netshoot", 90));
         });
         after(async () => {
             await stack?.remove();
-            deleteNamespace(namespace);
-            if (createdFelix) {
-                kubectl(["delete", felix, "default", "--ignore-not-found"]);
-            }
+            removePods();
         });
 
         it("a scan of more ports than the threshold at a default-deny pod: its dropped packets cross the threshold and the verification finds the status and the event", async () => {

@@ -47,6 +47,32 @@ describe("the demo's summary (scripts/demo-summary.jq)", () => {
         assert.match(text, /cluster local-cluster/);
     });
 
+    it("prints a release without AD's rule-based scan alert with what confirmed it, and no AD detector", () => {
+        const text = summary({
+            ...deployed,
+            release: "Calico Enterprise 3.18.0",
+            era: "ruleBased",
+            scanAlertVerification: {
+                found: true,
+                status: "found",
+                secondsAfterScan: 14,
+                source: "dev/netshoot",
+                description:
+                    "Possible port scan: 240 denied TCP flows from dev/netshoot to dev/centos (calico-ad)",
+                eventTime: "2026-12-07T01:30:00.000Z",
+                confirmedBy: ["status.lastEvent", "global_alert event"],
+            },
+        });
+        assert.match(
+            text,
+            /^ {2}alert {8}the rule-based scan alert \(no AD on this release\), confirmed by status\.lastEvent and global_alert event$/m,
+        );
+        assert.match(text, /^ {2}source pod {3}dev\/netshoot$/m);
+        assert.match(text, /^ {2}description {2}Possible port scan: 240 denied TCP flows/m);
+        assert.match(text, /^ {2}raised {7}14 s after the scan ended/m);
+        assert.doesNotMatch(text, /detector/);
+    });
+
     it("says why there is no alert: the verification's status and reason, or that it was off", () => {
         const notFound = summary({
             ...deployed,
