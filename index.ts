@@ -165,7 +165,8 @@ export = async () => {
     return {
         release: summary.release,
         era: summary.era,
-        clusterName: summary.clusterName,
+        // Releases without AD have no AD job to name the cluster's indices.
+        ...(summary.clusterName === undefined ? {} : { clusterName: summary.clusterName }),
         deployed: summary.objects,
         effectiveSettings: summary.effectiveSettings,
         enabled: summary.enabled,

@@ -9,7 +9,7 @@ def row($name; $value): "  \($name | . + (" " * (13 - length)))\($value)";
 def detector: (.description // "" | capture("^anomaly_detection\\.(?<job>[a-z0-9_]+)").job) // "(not named in the description)";
 
 "== Deployed by stack \($stack)",
-row("release"; "\(.release // "?") (\(.era // "?") era), cluster \(.clusterName // "?")"),
+row("release"; "\(.release // "?") (\(.era // "?") era)\(if .clusterName then ", cluster \(.clusterName)" else "" end)"),
 (.deployed // [] | if length > 0 then row("objects"; join(", ")) else empty end),
 (.warnings // [] | .[] | row("warning"; .)),
 "",
