@@ -133,7 +133,7 @@ async function main(): Promise<number> {
         console.log(`derived wait with the stand-in's minute: ${seconds(derivedLocal)}`);
         console.log(`measured, end of scan to confirmed alert: ${seconds(total)}`);
         console.log(
-            `  Felix flush (flow recorder's first flush after the scan): ${seconds(flushed - scanEnd)} (at most ${flush} s)`,
+            `  Felix flush (flow recorder's first flush after the scan): ${seconds(flushed - scanEnd)} (at most ${flush} s, and up to 1 s more: the engine's event times have whole seconds)`,
         );
         console.log(
             `  detection (bucket and search interval, to the cycle that sent the alert): ${seconds(detected - flushed)}`,
