@@ -180,15 +180,47 @@ export function keyPath(key: string, ...names: readonly PropertyKey[]): string {
 
 /** One problem per issue, `key.path: message`; unknown fields each with a "did you mean". */
 export function problemsOf(key: string, error: z.ZodError): string[] {
-    return error.issues.flatMap((issue) => {
-        const at = keyPath(key, ...issue.path);
-        if (issue.code !== "unrecognized_keys") {
-            return [`${at}: ${issue.message}`];
-        }
-        const allowed = issue.message.split(", ");
-        return issue.keys.map((name) => unknownFieldProblem(at, name, allowed));
-    });
+    return error.issues.flatMap((issue) => issueProblems(issue, key));
 }
+
+/**
+ * The problems of one issue. Without `key`, the issue's first path segment is the config key
+ * (the whole stack config's schema); a whole-line issue (`lineIssues`) carries its line.
+ */
+export function issueProblems(issue: z.core.$ZodIssue, key?: string): string[] {
+    if (issue.code === "custom" && issue.params?.line === true) {
+        return [issue.message];
+    }
+    const [first, ...rest] = issue.path;
+    const at = key === undefined ? keyPath(String(first), ...rest) : keyPath(key, ...issue.path);
+    if (issue.code !== "unrecognized_keys") {
+        return [`${at}: ${issue.message}`];
+    }
+    const allowed = issue.message.split(", ");
+    return issue.keys.map((name) => unknownFieldProblem(at, name, allowed));
+}
+
+/** A refinement that records each problem `check` finds as an issue at the value's path. */
+export const problemIssues =
+    <T>(check: (value: T) => readonly string[]) =>
+    (value: T, ctx: z.RefinementCtx) => {
+        for (const message of check(value)) {
+            ctx.addIssue({ code: "custom", message, input: value });
+        }
+    };
+
+/** Records problems that are whole lines already (they name their own key) as issues. */
+export function addLines(ctx: z.RefinementCtx, lines: readonly string[], input?: unknown): void {
+    for (const message of lines) {
+        ctx.addIssue({ code: "custom", message, input, params: { line: true } });
+    }
+}
+
+/** A refinement that records each whole-line problem `check` finds. */
+export const lineIssues =
+    <T>(check: (value: T) => readonly string[]) =>
+    (value: T, ctx: z.RefinementCtx) =>
+        addLines(ctx, check(value), value);
 
 /** The one wording of an unknown field of a map: its path, a "did you mean" and what is allowed. */
 export function unknownFieldProblem(at: string, name: string, allowed: readonly string[]): string {
