@@ -16,7 +16,7 @@ import {
     nearestName,
 } from "../catalog/lookup";
 import { anyReleaseJobIds } from "../catalog/releases";
-import { describeRanges, formatVersion } from "../catalog/versions";
+import { CalicoVersion, describeRanges, formatVersion, valueAt } from "../catalog/versions";
 import { prototypeKeys, quote } from "../common/quote";
 import { entryMap, idList, scalarSchemas, structuredValue } from "./rawConfig";
 import { ReleaseKnowledge } from "./release";
@@ -77,10 +77,17 @@ export const jobEnvSchema = structuredValue.pipe(
     }),
 );
 
-/** Why `id` cannot be disabled in `release`, or undefined when it is one of its jobs. */
-function jobIdProblem(id: string, release: ReleaseKnowledge): string | undefined {
+/** The release whose jobs `calico-ad:disabledJobs` (and AD_DISABLED_JOBS) may name. */
+export interface JobsRelease {
+    /** For messages, e.g. "Calico Enterprise 3.12.0". */
+    readonly name: string;
+    readonly version: CalicoVersion;
+}
+
+/** Why `id` cannot be disabled in `release` (undefined: any release), or undefined when it can. */
+function jobIdProblem(id: string, release: JobsRelease | undefined): string | undefined {
     const detector = findDetector(id);
-    if (!release.known) {
+    if (!release) {
         return detector && detector.jobs.length > 0
             ? undefined
             : `${quote(id)} is not a job ID of any release${nearestSuggestion(id, anyReleaseJobIds)}`;
@@ -95,11 +102,13 @@ function jobIdProblem(id: string, release: ReleaseKnowledge): string | undefined
     return `${quote(id)} is not a job ID${nearestSuggestion(id, jobs)}; jobs of ${release.name}: ${jobs.join(", ")}`;
 }
 
-/** `calico-ad:disabledJobs` for a release: its jobs, and only where it reads AD_DISABLED_JOBS. */
-function disabledJobsSchema(release: ReleaseKnowledge) {
-    const reads = release.known
-        ? manifestProfile(release.version, release.clusterType).readsDisabledJobs
-        : true;
+/**
+ * `calico-ad:disabledJobs` for `release` (undefined: any release's jobs), as a YAML list or a
+ * comma-separated string: only its jobs, and only where it reads
+ * AD_DISABLED_JOBS.
+ */
+function disabledJobsSchema(release: JobsRelease | undefined) {
+    const reads = release ? valueAt(release.version, manifestSteps.readsDisabledJobs) : true;
     return structuredValue.pipe(
         idList.optional().transform((items, ctx) => {
             if (items === undefined) {
@@ -116,7 +125,7 @@ function disabledJobsSchema(release: ReleaseKnowledge) {
             if (valid && !reads) {
                 ctx.addIssue({
                     code: "custom",
-                    message: `${release.name} does not read AD_DISABLED_JOBS (documented from ${manifestSteps.readsDisabledJobs.find((step) => step.value)?.since}), so no job can be disabled; remove ${configKey("disabledJobs")}`,
+                    message: `${release?.name} does not read AD_DISABLED_JOBS (documented from ${manifestSteps.readsDisabledJobs.find((step) => step.value)?.since}), so no job can be disabled; remove ${configKey("disabledJobs")}`,
                     input: items,
                 });
             }
@@ -141,7 +150,7 @@ const checkedScalar = (name: string, problemOf: (value: string) => string | unde
 export function manifestEraFields(release: ReleaseKnowledge) {
     return {
         jobEnv: jobEnvSchema,
-        disabledJobs: disabledJobsSchema(release),
+        disabledJobs: disabledJobsSchema(release.known ? release : undefined),
         imageRegistry: checkedScalar("imageRegistry", imageRegistryProblem),
         imageTag: scalarSchemas.imageTag,
         imageDigest: checkedScalar("imageDigest", imageDigestProblem),
