@@ -53,7 +53,7 @@ const catalogOrder = (e: EnvSetting) => envVarCatalog.findIndex((c) => c.name ==
  * `calico-ad:jobEnv`: each value parsed by its env var's schema (catalog/envValues.ts). Yields
  * the valid entries, rendered, in catalog order; each bad one is an issue at its name.
  */
-export const jobEnvSchema = structuredValue.pipe(
+const jobEnvSchema = structuredValue.pipe(
     entryMap.optional().transform((map, ctx) => {
         const entries: EnvSetting[] = [];
         for (const [name, value] of Object.entries(map ?? {})) {
@@ -78,7 +78,7 @@ export const jobEnvSchema = structuredValue.pipe(
 );
 
 /** The release whose jobs `calico-ad:disabledJobs` (and AD_DISABLED_JOBS) may name. */
-export interface JobsRelease {
+interface JobsRelease {
     /** For messages, e.g. "Calico Enterprise 3.12.0". */
     readonly name: string;
     readonly version: CalicoVersion;

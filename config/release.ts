@@ -98,11 +98,11 @@ export function resolveRelease(
 }
 
 /** The version as the cluster reports it, when the config leaves it unset. */
-export type VersionFromCluster =
+type VersionFromCluster =
     Extract<ReportedRelease, { version: CalicoVersion }> | { readonly problem: string };
 
 /** The cluster's release for a stack that leaves calicoVersion unset, or why there is none. */
-export function versionFromCluster(
+function versionFromCluster(
     product: Product | undefined,
     renderDirectory: string | undefined,
     reported: ReportedRelease | undefined,

@@ -216,12 +216,6 @@ export function addLines(ctx: z.RefinementCtx, lines: readonly string[], input?:
     }
 }
 
-/** A refinement that records each whole-line problem `check` finds. */
-export const lineIssues =
-    <T>(check: (value: T) => readonly string[]) =>
-    (value: T, ctx: z.RefinementCtx) =>
-        addLines(ctx, check(value), value);
-
 /** The one wording of an unknown field of a map: its path, a "did you mean" and what is allowed. */
 export function unknownFieldProblem(at: string, name: string, allowed: readonly string[]): string {
     const suggestion = prototypeKeys.has(name) ? undefined : nearestName(name, allowed);
