@@ -38,16 +38,38 @@ import { addLines, issueProblems, problemIssues } from "./schema";
 import { EffectiveEnvSetting, Settings, SettingsEnvironment } from "./settingsTypes";
 import { resolveSimulations, simulationSchema } from "./simulation";
 import { imageTagProblem } from "./values";
-import { alertLatency, parseVerification, settleTimeout } from "./verification";
+import { alertLatency, resolveVerification, settleTimeout, verifySchema } from "./verification";
 
-/** `calico-ad:simulation`: checked by `simulationSchema`, kept as written for the release checks. */
+/** Records the issues `schema` finds in `value`, under `path`, as issues of the field. */
+function addIssuesOf(schema: z.ZodType, value: unknown, ctx: z.RefinementCtx, path: string[]) {
+    for (const issue of schema.safeParse(value).error?.issues ?? []) {
+        ctx.addIssue({ ...issue, path: [...path, ...issue.path], input: value } as Parameters<
+            typeof ctx.addIssue
+        >[0]);
+    }
+}
+
+/** The `verify` map of `calico-ad:simulation` as written; undefined when there is none. */
+const verifyOf = (simulation: unknown): unknown =>
+    typeof simulation === "object" &&
+    simulation !== null &&
+    !Array.isArray(simulation) &&
+    Object.hasOwn(simulation, "verify")
+        ? (simulation as { verify: unknown }).verify
+        : undefined;
+
+/**
+ * `calico-ad:simulation`: checked by `simulationSchema` and its `verify` map by `verifySchema`,
+ * kept as written for the checks against the release.
+ */
 const simulationField = structuredValue.superRefine((raw, ctx) => {
     if (raw === undefined || raw === null || raw === "") {
         return;
     }
-    const parsed = simulationSchema.safeParse(raw);
-    for (const issue of parsed.error?.issues ?? []) {
-        ctx.addIssue({ ...issue, input: raw } as Parameters<typeof ctx.addIssue>[0]);
+    addIssuesOf(simulationSchema, raw, ctx, []);
+    const verify = verifyOf(raw);
+    if (verify !== undefined && verify !== null && verify !== "") {
+        addIssuesOf(verifySchema, verify, ctx, ["verify"]);
     }
 });
 
@@ -207,8 +229,8 @@ function settle(
     );
     problems.push(...simulation.problems);
     warnings.push(...simulation.warnings);
-    const verification = parseVerification(
-        (values.simulation as { verify?: unknown } | undefined)?.verify,
+    const verification = resolveVerification(
+        verifyOf(values.simulation),
         release.known && era
             ? {
                   era: release.era,
