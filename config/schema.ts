@@ -209,11 +209,33 @@ export const problemIssues =
         }
     };
 
-/** Records problems that are whole lines already (they name their own key) as issues. */
-export function addLines(ctx: z.RefinementCtx, lines: readonly string[], input?: unknown): void {
+/**
+ * Records problems that are whole lines already (they name their own key) as issues; `first`
+ * ones are listed before every other (`readingOrder`).
+ */
+export function addLines(
+    ctx: z.RefinementCtx,
+    lines: readonly string[],
+    input?: unknown,
+    first = false,
+): void {
     for (const message of lines) {
-        ctx.addIssue({ code: "custom", message, input, params: { line: true } });
+        ctx.addIssue({ code: "custom", message, input, params: { line: true, first } });
     }
+}
+
+/**
+ * Issues in the order users read them: those marked first (unknown keys, the release), then
+ * unknown fields (what is not a field before what is wrong in one), then the rest as found.
+ */
+export function readingOrder(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+    const rank = (issue: z.core.$ZodIssue) =>
+        issue.code === "custom" && issue.params?.first === true
+            ? 0
+            : issue.code === "unrecognized_keys"
+              ? 1
+              : 2;
+    return [...issues].sort((a, b) => rank(a) - rank(b));
 }
 
 /** The one wording of an unknown field of a map: its path, a "did you mean" and what is allowed. */

@@ -34,7 +34,7 @@ import { otherEraKeySchema } from "./otherEraKeys";
 import { idList, scalarSchemas, structuredValue, unknownKeyProblems } from "./rawConfig";
 import { ResolvedRelease } from "./release";
 import { ruleBasedEraFields, ruleBasedEraSettings, RuleBasedEraValues } from "./ruleBasedEra";
-import { addLines, issueProblems, problemIssues } from "./schema";
+import { addLines, issueProblems, problemIssues, readingOrder } from "./schema";
 import { EffectiveEnvSetting, Settings, SettingsEnvironment } from "./settingsTypes";
 import { resolveSimulations, simulationSchema } from "./simulation";
 import { imageTagProblem } from "./values";
@@ -303,8 +303,8 @@ export function stackConfigSchema(release: ResolvedRelease, environment: Setting
         .looseObject(keySchemas(release))
         .superRefine(
             (value, ctx) => {
-                addLines(ctx, unknownKeyProblems(Object.keys(value)));
-                addLines(ctx, release.problems);
+                addLines(ctx, unknownKeyProblems(Object.keys(value)), value, true);
+                addLines(ctx, release.problems, value, true);
                 const clusterNameGiven = value[configKey("clusterName")] !== undefined;
                 const outcome = settle(
                     validValues(value, ctx.issues),
@@ -320,7 +320,7 @@ export function stackConfigSchema(release: ResolvedRelease, environment: Setting
         .transform((value) => settled.get(value));
 }
 
-/** The problems of a failed parse, one line each, in the order they were found. */
+/** The problems of a failed parse, one line each, in reading order. */
 export function configProblems(error: z.ZodError): string[] {
-    return error.issues.flatMap((issue) => issueProblems(issue));
+    return readingOrder(error.issues).flatMap((issue) => issueProblems(issue));
 }

@@ -14,7 +14,14 @@ import { adBucketMinutes } from "../catalog/simulation";
 import { GlobalAlertRules, scanAlert, scanAlertTiming } from "../catalog/scanAlert";
 import { quote } from "../common/quote";
 import { z } from "zod";
-import { booleanField, fieldMap, optionalText, problemsOf, validFields } from "./schema";
+import {
+    booleanField,
+    fieldMap,
+    issueProblems,
+    optionalText,
+    readingOrder,
+    validFields,
+} from "./schema";
 import { enabledSimulations, SimulationSettings } from "./simulation";
 
 /** What to do when no alert is found (or the search cannot run) before the timeout. */
@@ -103,12 +110,6 @@ export const verifySchema = fieldMap(verifyShape).superRefine(
     { when: () => true },
 );
 
-/** Unknown fields first, as users read a map: what is not a field before what is wrong in one. */
-const unknownFieldsFirst = (problems: readonly string[]) => [
-    ...problems.filter((p) => p.includes(": unknown field")),
-    ...problems.filter((p) => !p.includes(": unknown field")),
-];
-
 /**
  * Validates the `verify` map (undefined when unset): its values by `verifySchema`, then
  * `resolveVerification`.
@@ -126,7 +127,9 @@ export function parseVerification(
         ? resolved
         : {
               problems: [
-                  ...unknownFieldsFirst(problemsOf(verifyKey, parsed.error)),
+                  ...readingOrder(parsed.error.issues).flatMap((issue) =>
+                      issueProblems(issue, verifyKey),
+                  ),
                   ...resolved.problems,
               ],
           };

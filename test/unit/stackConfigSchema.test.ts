@@ -83,6 +83,29 @@ describe("one parse of the whole stack config", () => {
     });
 });
 
+describe("the order of the problems", () => {
+    it("lists unknown keys and the release's problems first, then unknown fields, then bad values", () => {
+        const problems = problemsOf({
+            ...manifest,
+            calicoVersion: "3.12",
+            clusterName: "Prod Cluster",
+            simulation: { portScan: { ...workshopPortScan, namespace: "Dev" }, portscan: {} },
+            "calico-ad:imagetag": "x",
+        });
+        assert.deepEqual(
+            problems.map((p) => p.split(": ")[0]),
+            [
+                "calico-ad:imagetag",
+                "calico-ad:calicoVersion",
+                "calico-ad:simulation.portscan",
+                "calico-ad:clusterName",
+                "calico-ad:simulation.portScan.namespace",
+            ],
+            problems.join("\n"),
+        );
+    });
+});
+
 describe("the schema of a release", () => {
     it("accepts a job of 3.12 in disabledJobs and refuses it on 3.9, naming the release", () => {
         const config = { disabledJobs: ["generic_flows"] };
