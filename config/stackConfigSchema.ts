@@ -7,7 +7,7 @@
  * problem; `configProblems` turns its issues into the lines of a ConfigError.
  */
 import { z } from "zod";
-import { configKey, scalarKeys, structuredKeys } from "../catalog/configKeys";
+import { configKey, scalarKey, scalarKeys, structuredKeys } from "../catalog/configKeys";
 import { enterpriseEquivalent } from "../catalog/lookup";
 import { defaultProductionPatterns } from "../common/production";
 import {
@@ -185,7 +185,11 @@ function settle(
         const tag = imageTagOf(values.imageTag, release);
         const problem =
             tag !== undefined &&
-            imageTagProblem(tag, values.imageDigest, values.allowUnpinnedImage ?? false);
+            imageTagProblem(
+                tag,
+                values.imageDigest,
+                values.allowUnpinnedImage ?? scalarKey("allowUnpinnedImage").default,
+            );
         if (problem) {
             problems.push(`${configKey("imageTag")}: ${problem}`);
         }
@@ -254,7 +258,12 @@ function settle(
             problems.push(problem);
         }
     }
-    const demo = parseDemo(values.demo ?? false, target, patterns, renderDirectory !== undefined);
+    const demo = parseDemo(
+        values.demo ?? scalarKey("demo").default,
+        target,
+        patterns,
+        renderDirectory !== undefined,
+    );
     problems.push(...demo.problems);
     const withoutCluster = runsSimulation && simulationWithoutClusterProblem(renderDirectory);
     if (withoutCluster) {
@@ -267,7 +276,7 @@ function settle(
         clusterName: values.clusterName,
         kubeContext,
         renderDirectory,
-        awaitRollout: values.awaitRollout ?? true,
+        awaitRollout: values.awaitRollout ?? scalarKey("awaitRollout").default,
         warnings,
         product: release.product,
         calicoVersion: release.version,
