@@ -1,7 +1,8 @@
 /**
- * What a catalog env var accepts, and how a value becomes the string the AD job reads: the one
- * check that stack config validation and the policy pack share.
+ * What a catalog env var accepts, and how a value becomes the string the AD job reads: one zod
+ * schema per variable, which stack config validation and the policy pack share.
  */
+import { z } from "zod";
 import { quote } from "../common/quote";
 import { EnvVar } from "./envVars";
 
@@ -23,84 +24,113 @@ export function describeAllowed(envVar: EnvVar): string {
 
 export type Rendered = { value: string } | { problem: string };
 
-const isScalar = (raw: unknown) =>
-    typeof raw === "string" || typeof raw === "number" || typeof raw === "boolean";
+type Ctx = z.RefinementCtx;
+const refuse = (ctx: Ctx, message: string, input: unknown) => {
+    ctx.addIssue({ code: "custom", message, input });
+    return z.NEVER;
+};
 
-/**
- * Checks a value against the catalog entry and renders it as the env var string the AD job
- * reads. Numbers may arrive as strings (`pulumi config set --path` keeps floats as strings), and
- * rendered values ("True", "0.75") are accepted again, so the policy pack can re-check them.
- */
-export function renderEnvValue(envVar: EnvVar, raw: unknown): Rendered {
-    const shown = quote(raw);
-    const bad = (): Rendered => ({
-        problem: `${shown} is not allowed; allowed: ${describeAllowed(envVar)}`,
-    });
-    if (!isScalar(raw) && !(envVar.type === "fieldList" && Array.isArray(raw))) {
-        return {
-            problem: `${shown} is not a single value; allowed: ${describeAllowed(envVar)}`,
-        };
+/** The value of a number or integer variable: finite, whole for integers, within min and max. */
+const numberRule = (envVar: EnvVar, allowed: string) => (raw: unknown, ctx: Ctx) => {
+    const n =
+        typeof raw === "number"
+            ? raw
+            : typeof raw === "string" && raw.trim() !== ""
+              ? Number(raw)
+              : NaN;
+    if (!Number.isFinite(n) || (envVar.type === "integer" && !Number.isInteger(n))) {
+        return refuse(ctx, `${quote(raw)} is not allowed; allowed: ${allowed}`, raw);
     }
+    if (
+        (envVar.min !== undefined && n < envVar.min) ||
+        (envVar.max !== undefined && n > envVar.max)
+    ) {
+        return refuse(ctx, `${quote(raw)} is out of range; allowed: ${allowed}`, raw);
+    }
+    return String(n);
+};
+
+const booleanRule = (allowed: string) => (raw: unknown, ctx: Ctx) => {
+    const text = String(raw).toLowerCase();
+    return text === "true" || text === "false"
+        ? text === "true"
+            ? "True"
+            : "False"
+        : refuse(ctx, `${quote(raw)} is not allowed; allowed: ${allowed}`, raw);
+};
+
+// Elasticsearch time units take one unit: 20s or 2m, never 1m20s.
+const durationRule = (allowed: string) => (raw: unknown, ctx: Ctx) =>
+    typeof raw === "string" && parseDuration(raw)?.units === 1
+        ? raw
+        : refuse(ctx, `${quote(raw)} is not allowed; allowed: ${allowed}`, raw);
+
+/** Every item one of the variable's fields; unknown ones named with their index (three shown). */
+const fieldListRule = (envVar: EnvVar, allowed: string) => (raw: unknown, ctx: Ctx) => {
+    const items = listItems(raw);
+    if (!items || items.length === 0) {
+        return refuse(ctx, `${quote(raw)} is not allowed; allowed: ${allowed}`, raw);
+    }
+    const unknown = items.filter(({ item }) => !envVar.fields?.includes(item));
+    if (unknown.length > 0) {
+        const shown = unknown
+            .slice(0, 3)
+            .map(({ item, index }) => `${quote(item)} (item ${index})`);
+        const rest = unknown.length - shown.length;
+        return refuse(
+            ctx,
+            `unknown field${unknown.length === 1 ? "" : "s"} ${shown.join(", ")}${rest > 0 ? ` and ${rest} more` : ""}; allowed: ${allowed}`,
+            raw,
+        );
+    }
+    return items.map(({ item }) => item).join(",");
+};
+
+function buildEnvValueSchema(envVar: EnvVar): z.ZodType<string, unknown> {
+    const allowed = describeAllowed(envVar);
+    const single = z.union(
+        [
+            z.string(),
+            z.number(),
+            z.boolean(),
+            ...(envVar.type === "fieldList" ? [z.array(z.unknown())] : []),
+        ],
+        { error: (iss) => `${quote(iss.input)} is not a single value; allowed: ${allowed}` },
+    );
     switch (envVar.type) {
         case "integer":
-        case "number": {
-            const n =
-                typeof raw === "number"
-                    ? raw
-                    : typeof raw === "string" && raw.trim() !== ""
-                      ? Number(raw)
-                      : NaN;
-            if (!Number.isFinite(n)) {
-                return bad();
-            }
-            if (envVar.type === "integer" && !Number.isInteger(n)) {
-                return bad();
-            }
-            if (
-                (envVar.min !== undefined && n < envVar.min) ||
-                (envVar.max !== undefined && n > envVar.max)
-            ) {
-                return { problem: `${shown} is out of range; allowed: ${describeAllowed(envVar)}` };
-            }
-            return { value: String(n) };
-        }
-        case "boolean": {
-            const text = String(raw).toLowerCase();
-            if (text !== "true" && text !== "false") {
-                return bad();
-            }
-            return { value: text === "true" ? "True" : "False" };
-        }
-        case "duration": {
-            // Elasticsearch time units take one unit: 20s or 2m, never 1m20s.
-            if (typeof raw !== "string" || parseDuration(raw)?.units !== 1) {
-                return bad();
-            }
-            return { value: raw };
-        }
-        case "fieldList": {
-            const items = listItems(raw);
-            if (!items || items.length === 0) {
-                return bad();
-            }
-            const unknown = items.filter(({ item }) => !envVar.fields?.includes(item));
-            if (unknown.length > 0) {
-                const shown = unknown
-                    .slice(0, 3)
-                    .map(({ item, index }) => `${quote(item)} (item ${index})`);
-                const rest = unknown.length - shown.length;
-                return {
-                    problem: `unknown field${unknown.length === 1 ? "" : "s"} ${shown.join(", ")}${rest > 0 ? ` and ${rest} more` : ""}; allowed: ${describeAllowed(envVar)}`,
-                };
-            }
-            return { value: items.map(({ item }) => item).join(",") };
-        }
+        case "number":
+            return single.transform(numberRule(envVar, allowed));
+        case "boolean":
+            return single.transform(booleanRule(allowed));
+        case "duration":
+            return single.transform(durationRule(allowed));
+        case "fieldList":
+            return single.transform(fieldListRule(envVar, allowed));
     }
 }
 
-/** A list from a YAML list or a comma-separated string; undefined for anything else. */
-export function splitList(raw: unknown): string[] | undefined {
-    return listItems(raw)?.map(({ item }) => item);
+const envValueSchemas = new WeakMap<EnvVar, z.ZodType<string, unknown>>();
+
+/**
+ * The zod schema of a catalog env var's value: it accepts what the catalog allows and yields the
+ * string the AD job reads. Numbers may arrive as strings (`pulumi config set --path` keeps floats
+ * as strings), and rendered values ("True", "0.75") are accepted again. There is one schema
+ * object per variable, which stack config (config/jobEnv.ts) and the policy pack both parse with.
+ */
+export function envValueSchema(envVar: EnvVar): z.ZodType<string, unknown> {
+    let schema = envValueSchemas.get(envVar);
+    if (!schema) {
+        schema = buildEnvValueSchema(envVar);
+        envValueSchemas.set(envVar, schema);
+    }
+    return schema;
+}
+
+/** The value as the AD job reads it, or the problem (`envValueSchema`'s message). */
+export function renderEnvValue(envVar: EnvVar, raw: unknown): Rendered {
+    const parsed = envValueSchema(envVar).safeParse(raw);
+    return parsed.success ? { value: parsed.data } : { problem: parsed.error.issues[0].message };
 }
 
 /** An item of a list value and its index in the list as the user wrote it, for messages. */

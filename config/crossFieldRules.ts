@@ -10,27 +10,24 @@ import { ProductionPatterns, productionReason, SimulationTarget } from "../commo
 import { quote } from "../common/quote";
 import { clusterNameProblem, maxDnsSubdomainLength } from "./values";
 
-/** Problems of a configured cluster name: its own, and "cluster" on a managed cluster. */
-export function clusterNameProblems(
+/** The problem of a configured cluster name: its own, or "cluster" on a managed cluster. */
+export function clusterNameOfTypeProblem(
     clusterName: string,
     clusterType: ClusterType | undefined,
-): string[] {
-    const problem = clusterNameProblem(clusterName);
-    if (problem) {
-        return [`${configKey("clusterName")}: ${problem}`];
-    }
-    return clusterName === "cluster" && clusterType === "managed"
-        ? [
-              `${configKey("clusterName")}: "cluster" is the default name of standalone and management clusters; a managed cluster must use its own name or its events land in the management cluster's indices`,
-          ]
-        : [];
+): string | undefined {
+    return (
+        clusterNameProblem(clusterName) ??
+        (clusterName === "cluster" && clusterType === "managed"
+            ? `"cluster" is the default name of standalone and management clusters; a managed cluster must use its own name or its events land in the management cluster's indices`
+            : undefined)
+    );
 }
 
 /** A stack, context or cluster name pattern: printable, no longer than a Kubernetes name. */
-export const patternProblem = (pattern: string, key: string): string | undefined =>
+export const patternProblem = (pattern: string): string | undefined =>
     pattern.length <= maxDnsSubdomainLength && /^[\x21-\x7e]+$/.test(pattern)
         ? undefined
-        : `${key}: ${quote(pattern)} is not allowed; allowed: a name pattern of up to ${maxDnsSubdomainLength} printable characters without spaces, with * and ? as wildcards`;
+        : `${quote(pattern)} is not allowed; allowed: a name pattern of up to ${maxDnsSubdomainLength} printable characters without spaces, with * and ? as wildcards`;
 
 /**
  * The target of a simulation or demo: the stack, the configured kube context or else the

@@ -1,39 +1,44 @@
 /**
  * Keys that do not apply to the release's era (a manifest-era key on a GlobalAlert-era release,
- * an AD key on a release without AD): each set one is a problem that says why, in the words
- * users need, and is not read further.
+ * an AD key on a release without AD): the schema of such a key refuses any set value, saying why
+ * in the words users need.
  */
-import { configKey, KeyScope, scalarKeys, structuredKeys } from "../catalog/configKeys";
+import { z } from "zod";
+import { KeyScope, scalarKeys, configKey } from "../catalog/configKeys";
 import { Era } from "../catalog/eras";
+import { globalAlertRulesOf } from "../catalog/lookup";
 import { GlobalAlertRules } from "../catalog/scanAlert";
 import { quote } from "../common/quote";
-import { ConfigReader } from "./rawConfig";
+import { isSetValue, structuredValue } from "./rawConfig";
+import { ReleaseKnowledge } from "./release";
 
 /**
- * Records a problem for every set key whose scope is another era. The GlobalAlert era
- * explains its refusal of jobEnv itself, per env var.
+ * The schema of a key of `scope` on a known release of another era: unset, empty or its
+ * default, else one issue that says why the release refuses it. The GlobalAlert era explains
+ * its refusal of jobEnv itself, per env var (globalAlertEra.ts).
  */
-export function rejectOtherEraKeys(
-    reader: ConfigReader,
-    era: Era,
-    release: string,
-    rules?: GlobalAlertRules,
-): void {
-    for (const key of [...scalarKeys, ...structuredKeys]) {
-        const scope: KeyScope = key.scope;
-        if (
-            scope === "all" ||
-            scope === era ||
-            (key.name === "jobEnv" && era === "globalAlert") ||
-            !reader.isSet(key.name)
-        ) {
-            continue;
-        }
-        reader.refuse(
-            key.name,
-            `${configKey(key.name)}: is set to ${quote(reader.shownValue(key.name))} but ${otherEraReason(era, scope, release, key.name, rules)}`,
-        );
+export function otherEraKeySchema(
+    name: string,
+    scope: KeyScope,
+    release: Extract<ReleaseKnowledge, { known: true }>,
+) {
+    const refusal = (shown: unknown) =>
+        `is set to ${quote(shown)} but ${otherEraReason(release.era, scope as Era, release.name, name, globalAlertRulesOf(release.product, release.version))}`;
+    if (scalarKeys.some((key) => key.name === name)) {
+        return z
+            .string()
+            .optional()
+            .superRefine((text, ctx) => {
+                if (isSetValue(name, text)) {
+                    ctx.addIssue({ code: "custom", message: refusal(text), input: text });
+                }
+            });
     }
+    return structuredValue.superRefine((value, ctx) => {
+        if (value !== undefined && value !== "") {
+            ctx.addIssue({ code: "custom", message: refusal(value), input: value });
+        }
+    });
 }
 
 /** Why a release of one era refuses a key of another scope, in the words users need. */

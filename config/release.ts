@@ -3,7 +3,7 @@
  * unset) and clusterType settle into the release whose era and catalog entries decide what the
  * rest of the config may hold. `clusterReleaseToRead` says whether the cluster must be asked.
  */
-import { configKey, ScalarKeyName } from "../catalog/configKeys";
+import { configKey, scalarKey } from "../catalog/configKeys";
 import { ClusterType, Era, releaseShapes } from "../catalog/eras";
 import { adRemovedIn, detectorsOf, enterpriseEquivalent, eraOf } from "../catalog/lookup";
 import { knownReleasesNear } from "../catalog/releases";
@@ -12,7 +12,7 @@ import { CalicoVersion, parseVersion, Product, releaseName } from "../catalog/ve
 import { KubeContexts } from "../common/kubeconfig";
 import { quote } from "../common/quote";
 import { kubeContextMissing } from "./kubeContext";
-import { scalarSchemas } from "./rawConfig";
+import { validScalar } from "./rawConfig";
 
 /**
  * The Calico Enterprise release the cluster reports (cluster/clusterRelease.ts), or why it
@@ -38,17 +38,14 @@ export function clusterReleaseToRead(
     raw: Readonly<Record<string, string>>,
     kubeContexts?: KubeContexts,
 ): { readonly kubeContext?: string } | false {
-    const parsed = (name: ScalarKeyName) => scalarSchemas[name].safeParse(raw[configKey(name)]);
-    const kubeContext = parsed("kubeContext");
     if (
-        parsed("calicoVersion").data !== undefined ||
-        parsed("renderDirectory").data !== undefined ||
-        parsed("product").data !== "enterprise" ||
-        !kubeContext.success
+        validScalar(raw, "calicoVersion") !== undefined ||
+        validScalar(raw, "renderDirectory") !== undefined ||
+        validScalar(raw, "product") !== "enterprise"
     ) {
         return false;
     }
-    const context = kubeContext.data as string | undefined;
+    const context = validScalar(raw, "kubeContext");
     return context === undefined || kubeContextMissing(context, kubeContexts) === undefined
         ? { kubeContext: context }
         : false;
@@ -66,14 +63,46 @@ export type ReleaseKnowledge =
           /** Set when the version was read from the cluster. */
           readonly readFrom?: string;
       }
-    | { readonly known: false; readonly era?: Era; readonly name?: string; readonly why: string };
+    | {
+          readonly known: false;
+          readonly era?: Era;
+          readonly name?: string;
+          readonly why: string;
+          readonly clusterType?: ClusterType;
+      };
+
+/** The release with the problems that make it unusable, each a whole line. */
+export type ResolvedRelease = ReleaseKnowledge & { readonly problems: readonly string[] };
+
+/**
+ * Resolves the release from the release keys alone (product, calicoVersion, clusterType,
+ * afterAdRemoval, renderDirectory) and what the cluster reports. A bad value of one of these
+ * keys counts as unset here; the stack config's schema reports it.
+ */
+export function resolveRelease(
+    raw: Readonly<Record<string, string>>,
+    reported: ReportedRelease | undefined,
+): ResolvedRelease {
+    const product = validScalar(raw, "product");
+    const clusterType = validScalar(raw, "clusterType");
+    const problems: string[] = [];
+    const knowledge = knowRelease(
+        product,
+        validScalar(raw, "calicoVersion") ??
+            versionFromCluster(product, validScalar(raw, "renderDirectory"), reported),
+        clusterType,
+        validScalar(raw, "afterAdRemoval") ?? scalarKey("afterAdRemoval").default,
+        problems,
+    );
+    return { clusterType, ...knowledge, problems };
+}
 
 /** The version as the cluster reports it, when the config leaves it unset. */
-export type VersionFromCluster =
+type VersionFromCluster =
     Extract<ReportedRelease, { version: CalicoVersion }> | { readonly problem: string };
 
 /** The cluster's release for a stack that leaves calicoVersion unset, or why there is none. */
-export function versionFromCluster(
+function versionFromCluster(
     product: Product | undefined,
     renderDirectory: string | undefined,
     reported: ReportedRelease | undefined,
@@ -103,7 +132,7 @@ export function versionFromCluster(
 }
 
 /** Settles product, version and cluster type, recording a problem for each bad one. */
-export function knowRelease(
+function knowRelease(
     product: Product | undefined,
     configuredOrRead: string | VersionFromCluster,
     clusterType: ClusterType | undefined,

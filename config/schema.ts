@@ -180,14 +180,62 @@ export function keyPath(key: string, ...names: readonly PropertyKey[]): string {
 
 /** One problem per issue, `key.path: message`; unknown fields each with a "did you mean". */
 export function problemsOf(key: string, error: z.ZodError): string[] {
-    return error.issues.flatMap((issue) => {
-        const at = keyPath(key, ...issue.path);
-        if (issue.code !== "unrecognized_keys") {
-            return [`${at}: ${issue.message}`];
+    return error.issues.flatMap((issue) => issueProblems(issue, key));
+}
+
+/**
+ * The problems of one issue. Without `key`, the issue's first path segment is the config key
+ * (the whole stack config's schema); a whole-line issue (`lineIssues`) carries its line.
+ */
+export function issueProblems(issue: z.core.$ZodIssue, key?: string): string[] {
+    if (issue.code === "custom" && issue.params?.line === true) {
+        return [issue.message];
+    }
+    const [first, ...rest] = issue.path;
+    const at = key === undefined ? keyPath(String(first), ...rest) : keyPath(key, ...issue.path);
+    if (issue.code !== "unrecognized_keys") {
+        return [`${at}: ${issue.message}`];
+    }
+    const allowed = issue.message.split(", ");
+    return issue.keys.map((name) => unknownFieldProblem(at, name, allowed));
+}
+
+/** A refinement that records each problem `check` finds as an issue at the value's path. */
+export const problemIssues =
+    <T>(check: (value: T) => readonly string[]) =>
+    (value: T, ctx: z.RefinementCtx) => {
+        for (const message of check(value)) {
+            ctx.addIssue({ code: "custom", message, input: value });
         }
-        const allowed = issue.message.split(", ");
-        return issue.keys.map((name) => unknownFieldProblem(at, name, allowed));
-    });
+    };
+
+/**
+ * Records problems that are whole lines already (they name their own key) as issues; `first`
+ * ones are listed before every other (`readingOrder`).
+ */
+export function addLines(
+    ctx: z.RefinementCtx,
+    lines: readonly string[],
+    input?: unknown,
+    first = false,
+): void {
+    for (const message of lines) {
+        ctx.addIssue({ code: "custom", message, input, params: { line: true, first } });
+    }
+}
+
+/**
+ * Issues in the order users read them: those marked first (unknown keys, the release), then
+ * unknown fields (what is not a field before what is wrong in one), then the rest as found.
+ */
+export function readingOrder(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+    const rank = (issue: z.core.$ZodIssue) =>
+        issue.code === "custom" && issue.params?.first === true
+            ? 0
+            : issue.code === "unrecognized_keys"
+              ? 1
+              : 2;
+    return [...issues].sort((a, b) => rank(a) - rank(b));
 }
 
 /** The one wording of an unknown field of a map: its path, a "did you mean" and what is allowed. */

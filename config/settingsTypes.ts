@@ -3,10 +3,12 @@
  * (manifest, GlobalAlert, rule-based).
  */
 import { ClusterType } from "../catalog/eras";
+import { KubeContexts } from "../common/kubeconfig";
 import { ManifestProfile } from "../catalog/lookup";
 import { GlobalAlertRules } from "../catalog/scanAlert";
 import { CalicoVersion, Product } from "../catalog/versions";
 import { DemoSettings } from "./demo";
+import { ReportedRelease } from "./release";
 import { SimulationSettings } from "./simulation";
 import { VerificationSettings } from "./verification";
 import { WebhookSettings } from "./webhook";
@@ -94,3 +96,12 @@ export interface RuleBasedEraSettings extends CommonSettings {
 }
 
 export type Settings = ManifestEraSettings | GlobalAlertEraSettings | RuleBasedEraSettings;
+
+/** What parseSettings knows beyond stack config: the kubeconfig, the stack name, the cluster. */
+export interface SettingsEnvironment {
+    readonly kubeContexts?: KubeContexts;
+    /** The Pulumi stack, for the production rule. */
+    readonly stack?: string;
+    /** What the cluster reports, read when `clusterReleaseToRead` asked for it. */
+    readonly reportedRelease?: ReportedRelease;
+}

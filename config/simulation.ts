@@ -105,23 +105,37 @@ function resolveSimulation(
 }
 
 /**
- * Validates `calico-ad:simulation` (the JSON-parsed value, undefined when unset). Every
- * simulation is off unless their `enabled` is true; a disabled block is still checked for
- * well-formed values, but not against the release or thresholds. Without a context (the release
- * is unknown) only the values themselves are checked and no simulation is returned.
+ * Validates `calico-ad:simulation` (the JSON-parsed value, undefined when unset): its values by
+ * `simulationSchema`, then `resolveSimulations`.
  */
 export function parseSimulation(
     raw: unknown,
     context: SimulationContext | undefined,
 ): SimulationResult {
-    const report: SimulationReport = { problems: [], warnings: [] };
     if (raw === undefined || raw === null || raw === "") {
-        return report;
+        return { problems: [], warnings: [] };
     }
     const parsed = simulationSchema.safeParse(raw);
-    if (!parsed.success) {
-        report.problems.push(...problemsOf(simulationKey, parsed.error));
-    }
+    const resolved = resolveSimulations(raw, context);
+    return parsed.success
+        ? resolved
+        : {
+              problems: [...problemsOf(simulationKey, parsed.error), ...resolved.problems],
+              warnings: resolved.warnings,
+          };
+}
+
+/**
+ * Checks `calico-ad:simulation`'s blocks against the release and the thresholds in force (their
+ * values alone are `simulationSchema`'s). Every simulation is off unless their `enabled` is
+ * true; a disabled block is not checked against the release or thresholds. Without a context
+ * (the release is unknown) nothing is checked and no simulation is returned.
+ */
+export function resolveSimulations(
+    raw: unknown,
+    context: SimulationContext | undefined,
+): SimulationResult {
+    const report: SimulationReport = { problems: [], warnings: [] };
     const top = readableMap(topShape, raw);
     if (!context || !top) {
         return report;

@@ -1,7 +1,8 @@
 /**
  * `calico-ad:simulation.verify`: the optional check, after each enabled simulation, that AD
- * raised its detector's alert. `parseVerification` is pure: it returns typed settings, or problems naming the key, the
- * quoted value and what is allowed, in the shape of the other config parsers.
+ * raised its detector's alert. `verifySchema` checks its values, `resolveVerification` checks it
+ * against the release and returns typed settings; both are pure and name the key, the quoted
+ * value and what is allowed.
  */
 import { configKey, verifyPollRange, verifyTimeoutRange } from "../catalog/configKeys";
 import { durationSeconds } from "../catalog/envValues";
@@ -12,7 +13,15 @@ import { felixFlushIntervals } from "../catalog/demo";
 import { adBucketMinutes } from "../catalog/simulation";
 import { GlobalAlertRules, scanAlert, scanAlertTiming } from "../catalog/scanAlert";
 import { quote } from "../common/quote";
-import { unknownFieldProblem } from "./schema";
+import { z } from "zod";
+import {
+    booleanField,
+    fieldMap,
+    issueProblems,
+    optionalText,
+    readingOrder,
+    validFields,
+} from "./schema";
 import { enabledSimulations, SimulationSettings } from "./simulation";
 
 /** What to do when no alert is found (or the search cannot run) before the timeout. */
@@ -50,115 +59,119 @@ export interface VerificationResult {
 }
 
 export const verifyKey = `${configKey("simulation")}.verify`;
+
+/** A duration within `range`; `example` shows one in messages. */
+const durationField = (range: { min: number; max: number; shown: string }, example: string) =>
+    optionalText((text) => {
+        const seconds = durationSeconds(text);
+        return seconds === undefined || seconds < range.min || seconds > range.max
+            ? `${quote(text)} is not allowed; allowed: a duration from ${range.shown} such as ${example}`
+            : undefined;
+    });
+
+/** The fields of the `verify` map, each checked alone (empty counts as unset). */
+const verifyShape = {
+    enabled: z.preprocess((value) => (value === "" ? undefined : value), booleanField.optional()),
+    timeout: durationField(verifyTimeoutRange, "45m"),
+    pollInterval: durationField(verifyPollRange, verifyPollRange.default),
+    onNotFound: optionalText((value) =>
+        onNotFoundChoices.includes(value as OnNotFound)
+            ? undefined
+            : `${quote(value)} is not allowed; allowed: ${onNotFoundChoices.join(" or ")}`,
+    ),
+    connectTo: optionalText(connectToProblem),
+};
+
 /** The fields of the `verify` map. */
-export const verifyFields = [
-    "enabled",
-    "timeout",
-    "pollInterval",
-    "onNotFound",
-    "connectTo",
-] as const;
+export const verifyFields = Object.keys(verifyShape) as readonly (keyof typeof verifyShape)[];
+
+const pollSecondsOf = (pollInterval: string | undefined) =>
+    durationSeconds(pollInterval ?? verifyPollRange.default);
 
 /**
- * Validates the `verify` map (undefined when unset). Off unless `enabled` is true; a disabled
- * map is still checked for well-formed values. Without a context only the values are checked.
+ * `calico-ad:simulation.verify` without the release: its fields, and a poll interval within the
+ * timeout (checked when both are valid, whatever the other fields hold).
+ */
+export const verifySchema = fieldMap(verifyShape).superRefine(
+    (value, ctx) => {
+        const fields = validFields(verifyShape, value);
+        const timeout = fields?.timeout === undefined ? undefined : durationSeconds(fields.timeout);
+        const poll = pollSecondsOf(fields?.pollInterval);
+        const bad = (name: string) => ctx.issues.some((issue) => issue.path?.[0] === name);
+        if (timeout !== undefined && poll !== undefined && poll > timeout && !bad("pollInterval")) {
+            ctx.addIssue({
+                code: "custom",
+                message: `${quote(fields?.pollInterval)} is longer than the timeout ${quote(fields?.timeout)}; allowed: at most the timeout`,
+                path: ["pollInterval"],
+                input: value,
+            });
+        }
+    },
+    { when: () => true },
+);
+
+/**
+ * Validates the `verify` map (undefined when unset): its values by `verifySchema`, then
+ * `resolveVerification`.
  */
 export function parseVerification(
     raw: unknown,
     context: VerificationContext | undefined,
 ): VerificationResult {
-    const problems: string[] = [];
     if (raw === undefined || raw === null || raw === "") {
-        return { problems };
+        return { problems: [] };
     }
-    if (typeof raw !== "object" || Array.isArray(raw)) {
-        problems.push(
-            `${verifyKey}: expected a map with ${verifyFields.join(", ")}, got ${quote(raw)}`,
-        );
-        return { problems };
-    }
-    const map = raw as Record<string, unknown>;
-    for (const name of Object.keys(map)) {
-        if (!(verifyFields as readonly string[]).includes(name)) {
-            problems.push(unknownFieldProblem(verifyKey, name, verifyFields));
-        }
-    }
-    const field = (name: (typeof verifyFields)[number]) =>
-        Object.hasOwn(map, name) && map[name] !== "" ? map[name] : undefined;
+    const parsed = verifySchema.safeParse(raw);
+    const resolved = resolveVerification(raw, context);
+    return parsed.success
+        ? resolved
+        : {
+              problems: [
+                  ...readingOrder(parsed.error.issues).flatMap((issue) =>
+                      issueProblems(issue, verifyKey),
+                  ),
+                  ...resolved.problems,
+              ],
+          };
+}
 
-    const enabledValue = field("enabled");
-    const enabled =
-        enabledValue === true || enabledValue === "true"
-            ? true
-            : enabledValue === undefined || enabledValue === false || enabledValue === "false"
-              ? false
-              : undefined;
-    if (enabled === undefined) {
-        problems.push(
-            `${verifyKey}.enabled: ${quote(enabledValue)} is not allowed; allowed: true or false`,
-        );
+/**
+ * The verification against the release (its values alone are `verifySchema`'s, and the
+ * settings count only where it accepts them): off unless `enabled` is true, and then it needs an
+ * enabled simulation. Without a context nothing is checked and no settings are returned.
+ */
+export function resolveVerification(
+    raw: unknown,
+    context: VerificationContext | undefined,
+): VerificationResult {
+    const fields = validFields(verifyShape, raw);
+    if (!fields?.enabled || !context) {
+        return { problems: [] };
     }
-    const duration = (
-        name: "timeout" | "pollInterval",
-        value: unknown,
-        range: { min: number; max: number; shown: string },
-        example: string,
-    ) => {
-        const seconds = typeof value === "string" ? durationSeconds(value) : undefined;
-        if (seconds === undefined || seconds < range.min || seconds > range.max) {
-            problems.push(
-                `${verifyKey}.${name}: ${quote(value)} is not allowed; allowed: a duration from ${range.shown} such as ${example}`,
-            );
-            return undefined;
-        }
-        return seconds;
-    };
-    const timeoutValue = field("timeout");
-    const timeoutSeconds =
-        timeoutValue === undefined
-            ? undefined
-            : duration("timeout", timeoutValue, verifyTimeoutRange, "45m");
-    const pollSeconds = duration(
-        "pollInterval",
-        field("pollInterval") ?? verifyPollRange.default,
-        verifyPollRange,
-        verifyPollRange.default,
-    );
-    if (timeoutSeconds !== undefined && pollSeconds !== undefined && pollSeconds > timeoutSeconds) {
-        problems.push(
-            `${verifyKey}.pollInterval: ${quote(field("pollInterval"))} is longer than the timeout ${quote(field("timeout"))}; allowed: at most the timeout`,
-        );
+    if (enabledSimulations(context.simulation).length === 0) {
+        return {
+            problems: [
+                `${verifyKey}: looks for the alert of each enabled simulation, but no simulation under ${configKey("simulation")} is enabled; enable one (e.g. portScan) or set enabled: false`,
+            ],
+        };
     }
-    const onNotFound = field("onNotFound") ?? "warn";
-    if (!onNotFoundChoices.includes(onNotFound as OnNotFound)) {
-        problems.push(
-            `${verifyKey}.onNotFound: ${quote(onNotFound)} is not allowed; allowed: ${onNotFoundChoices.join(" or ")}`,
-        );
-    }
-    const connectTo = field("connectTo");
-    if (connectTo !== undefined && connectToProblem(connectTo)) {
-        problems.push(`${verifyKey}.connectTo: ${connectToProblem(connectTo)}`);
-    }
-    if (enabled && context && enabledSimulations(context.simulation).length === 0) {
-        problems.push(
-            `${verifyKey}: looks for the alert of each enabled simulation, but no simulation under ${configKey("simulation")} is enabled; enable one (e.g. portScan) or set enabled: false`,
-        );
-    }
-    if (!enabled || !context || problems.length > 0 || pollSeconds === undefined) {
-        return { problems };
+    const pollSeconds = pollSecondsOf(fields.pollInterval);
+    if (pollSeconds === undefined) {
+        return { problems: [] };
     }
     return {
         settings: {
-            timeoutSeconds,
+            timeoutSeconds:
+                fields.timeout === undefined ? undefined : durationSeconds(fields.timeout),
             pollSeconds,
-            onNotFound: onNotFound as OnNotFound,
-            connectTo: connectTo as string | undefined,
+            onNotFound: (fields.onNotFound ?? "warn") as OnNotFound,
+            connectTo: fields.connectTo,
             route: valueAt(
                 context.enterpriseVersion,
                 eventSearchRoutes(context.era, context.clusterType),
             ),
         },
-        problems,
+        problems: [],
     };
 }
 

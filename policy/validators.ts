@@ -1,11 +1,12 @@
 /**
  * The rules of the calico-ad policy pack as pure functions over resource properties, so unit
  * tests reach them without an engine. Each returns the problems found; empty means compliant.
- * They re-check what `config/settings.ts` already validates, with the same functions (the image
- * pin rule `unpinnedTag`, the env value check `renderEnvValue`), so stack config and policy cannot
- * disagree, and edited state or a program that bypassed validation is still caught.
+ * They re-check what stack config validation (config/settings.ts) already checks, with the same
+ * rules: the image pin rule `unpinnedTag` and each env var's zod schema `envValueSchema`, the
+ * very objects stack config parses with, so the two cannot disagree about a value, and edited
+ * state or a program that bypassed validation is still caught.
  */
-import { renderEnvValue } from "../catalog/envValues";
+import { envValueSchema } from "../catalog/envValues";
 import { envVarCatalog, EnvVar, reservedEnvVars } from "../catalog/envVars";
 import { manifestConstants } from "../catalog/eras";
 import { webhookConsumers } from "../catalog/scanAlert";
@@ -155,12 +156,12 @@ interface WebhookConfigProps {
 }
 
 /**
- * Why `value` is outside what the catalog allows for `envVar`, or undefined when inside: the
- * same check stack config validation runs (`renderEnvValue`), on the rendered string.
+ * Why `value` is outside what the catalog allows for `envVar`, or undefined when inside: parsed
+ * by the schema stack config parses `calico-ad:jobEnv` with, on the rendered string.
  */
 export function catalogValueProblem(envVar: EnvVar, value: string): string | undefined {
-    const rendered = renderEnvValue(envVar, value);
-    return "problem" in rendered ? rendered.problem : undefined;
+    const parsed = envValueSchema(envVar).safeParse(value);
+    return parsed.success ? undefined : parsed.error.issues[0].message;
 }
 
 /**

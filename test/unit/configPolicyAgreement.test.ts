@@ -57,18 +57,23 @@ describe("stack config and the policy pack's calico-ad-thresholds-in-catalog-ran
         "count,latency_mean",
     ];
 
-    it("accept exactly the same value of every catalog env var", () => {
+    /**
+     * For each catalog env var and sample: stack config refuses it and the policy refuses it as
+     * written into the Deployment, or stack config accepts it and the policy accepts what the
+     * stack deploys. Returns how many were accepted and refused.
+     */
+    function agreeOnEverySample(samplesOf: (min?: number, max?: number) => unknown[]) {
         let [accepted, refused] = [0, 0];
         for (const envVar of envVarCatalog) {
-            for (const value of samples(envVar.min, envVar.max)) {
-                const shown = `${envVar.name}=${value}`;
+            for (const value of samplesOf(envVar.min, envVar.max)) {
+                const shown = `${envVar.name}=${JSON.stringify(value)}`;
                 const settings = settingsOf({
                     clusterName: "east",
                     jobEnv: { [envVar.name]: value },
                 });
                 if (!settings) {
                     const policyOnRaw = catalogRangeProblems(
-                        adDeployment([{ name: envVar.name, value }]),
+                        adDeployment([{ name: envVar.name, value: String(value) }]),
                     );
                     refused++;
                     assert.notDeepEqual(
@@ -95,6 +100,26 @@ describe("stack config and the policy pack's calico-ad-thresholds-in-catalog-ran
                 );
             }
         }
+        return { accepted, refused };
+    }
+
+    it("accept exactly the same value of every catalog env var", () => {
+        const { accepted, refused } = agreeOnEverySample(samples);
+        assert.ok(accepted > envVarCatalog.length && refused > envVarCatalog.length);
+    });
+
+    it("agree on typed values too: numbers, booleans, lists and maps as YAML gives them", () => {
+        const typed = (min = 0, max = 0) => [
+            min,
+            max + 1,
+            0.25,
+            true,
+            ["count", "latency_mean"],
+            ["count", "bogus"],
+            [],
+            { count: 1 },
+        ];
+        const { accepted, refused } = agreeOnEverySample(typed);
         assert.ok(accepted > envVarCatalog.length && refused > envVarCatalog.length);
     });
 });
