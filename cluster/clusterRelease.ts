@@ -30,7 +30,7 @@ import { CalicoVersion, compareVersions, formatVersion, parseVersion } from "../
 import { quote } from "../common/quote";
 import { ReportedRelease } from "../config/settings";
 import { ClusterUnreadableError } from "./kubectl";
-import type { ClusterReader } from "./preflight";
+import type { ClusterReader } from "./clusterReader";
 
 /** The fields holding the Enterprise release, newest name first. */
 export const enterpriseVersionFields = ["calicoEnterpriseVersion", "cnxVersion"] as const;

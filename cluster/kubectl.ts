@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { ClusterObject } from "../catalog/prerequisites";
 import { quote } from "../common/quote";
 import { UserError } from "../common/userError";
-import { ClusterReader } from "./preflight";
+import { ClusterReader } from "./clusterReader";
 
 interface KubectlResult {
     readonly code: number;

@@ -22,16 +22,9 @@ import { enterpriseEquivalent } from "../catalog/lookup";
 import { compareVersions, version } from "../catalog/versions";
 import { enabledSimulations } from "../config/simulation";
 import { alertExceptionWarnings } from "./alertExceptions";
+import { ClusterReader } from "./clusterReader";
 import { readClusterRelease, releaseMismatch } from "./clusterRelease";
 import { FlowLogFindings, flowLogFindings } from "./flowLogs";
-
-/** Read-only access to the cluster. */
-export interface ClusterReader {
-    /** Whether the object (or, without a name, the resource type) exists. */
-    exists(object: ClusterObject): Promise<boolean>;
-    /** The object as JSON, or undefined when it does not exist. */
-    get(object: ClusterObject): Promise<unknown>;
-}
 
 /** The cluster is missing prerequisites, or disagrees with the config. */
 export class PreflightError extends UserError {

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterObject } from "../../catalog/prerequisites";
+import { ClusterReader } from "../../cluster/clusterReader";
 import {
-    ClusterReader,
     managedObjects,
     preflight,
     PreflightError,

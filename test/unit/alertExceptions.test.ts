@@ -8,7 +8,8 @@ import {
     parseSelector,
     selectorSelects,
 } from "../../cluster/alertExceptions";
-import { ClusterReader, preflightAlertExceptions } from "../../cluster/preflight";
+import { ClusterReader } from "../../cluster/clusterReader";
+import { preflightAlertExceptions } from "../../cluster/preflight";
 import { parseSettings } from "../../config/settings";
 import { rawConfig, stackFileConfig, workshopPortScan } from "../helpers";
 

@@ -8,7 +8,8 @@ import {
     releaseMismatch,
 } from "../../cluster/clusterRelease";
 import { ClusterUnreadableError } from "../../cluster/kubectl";
-import { ClusterReader, preflight, PreflightError, requiredObjects } from "../../cluster/preflight";
+import { ClusterReader } from "../../cluster/clusterReader";
+import { preflight, PreflightError, requiredObjects } from "../../cluster/preflight";
 import { removedRelease } from "../../config/removal";
 import {
     clusterReleaseToRead,

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ClusterObject } from "../../catalog/prerequisites";
+import { ClusterReader } from "../../cluster/clusterReader";
 import {
     adoptionWarning,
-    ClusterReader,
     envNotWritten,
     unmanagedEnvWarning,
     writtenEnvNames,
