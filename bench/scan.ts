@@ -114,7 +114,7 @@ function main(): number {
         );
         for (const run of runSimulationScripts(lab)) {
             if (!("seconds" in run)) {
-                console.log(`${run.key.padEnd(10)} not measured: ${run.why}`);
+                console.log(`${run.key.padEnd(10)} ${run.why}`);
                 continue;
             }
             const ratio = run.seconds / workshop.seconds;

@@ -58,14 +58,16 @@ function measuredSettings(lab: ScanLab): Record<string, unknown> {
     return { ...manifest.settings, ...tunnel.settings };
 }
 
-/** Why the lab cannot run `key`'s command on this machine, or undefined when it can. */
+/**
+ * Why the lab cannot run a simulation's command, or undefined when it can. The DNS lookups need
+ * `nslookup` in the scanner, which runs this machine's tools (as the local node's netshoot
+ * STAND-IN does), and a resolver inside the lab; this machine has no nslookup and the lab no
+ * resolver yet.
+ */
 function unavailable(definition: AnySimulation): string | undefined {
-    if (definition.script.commandSuffix !== "lookups") {
-        return undefined;
-    }
-    return spawnSync("sh", ["-c", "command -v nslookup"]).status === 0
-        ? undefined
-        : "no nslookup on this machine, whose tools the lab's scanner runs (as the local node's netshoot STAND-IN does); its lookups need no answer, so a lab resolver is all it would take";
+    return definition.script.commandSuffix === "lookups"
+        ? "not measured: its nslookup loop needs nslookup in the scanner (this machine, whose tools the lab's scanner runs, has none) and a resolver in the lab (none yet)"
+        : undefined;
 }
 
 /** Runs every registered simulation's script once against the lab, in registry order. */
