@@ -124,6 +124,7 @@ export = async () => {
             component: new Simulation(enabled.definition.resourceName, {
                 run: simulationCommand(enabled.definition, enabled.settings, settings.kubeContext),
                 runAfter: [detection, ...(felix ? [felix] : []), ...(previous ? [previous] : [])],
+                runId: settings.simulation?.runId,
             }),
         });
     }
@@ -144,6 +145,7 @@ export = async () => {
                       kubeContext: settings.kubeContext,
                       runAfter: runs.map((each) => each.component),
                       globalAlert: scanAlertName,
+                      runId: settings.simulation?.runId,
                   }),
               ]
             : [],

@@ -238,7 +238,7 @@ export const structuredKeys: readonly StructuredKey[] = [
         shape: "simulation",
         scope: "all",
         description:
-            "optional simulations (port scan, ip sweep, dga, dns tunnel) run on `pulumi up` after deployment, and `verify`, the check that each raised its detector's alert (the `detectionTests` output); see Attack simulation and Alert verification",
+            "optional simulations (port scan, ip sweep, dga, dns tunnel) run on `pulumi up` after deployment, `verify`, the check that each raised its detector's alert (the `detectionTests` output), and `runId`, a run identity whose change re-runs exactly the simulations and their verifications; see Attack simulation, Alert verification and Continuous detection testing",
     },
     {
         name: "productionStacks",

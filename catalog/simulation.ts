@@ -54,3 +54,9 @@ export const defaultLookupDomain = "example.com";
 
 /** Length of a dns_tunnel label: base32 text as long as tunnels pack into one label (50 to 60). */
 export const dnsTunnelLabelLength = { min: 50, max: 60 } as const;
+
+/**
+ * Longest run identity (`calico-ad:simulation.runId`): a CI run's ID and attempt, or a date and
+ * a counter, are a few dozen characters.
+ */
+export const maxRunIdLength = 63;

@@ -19,6 +19,7 @@ import { bucketSeconds } from "../scan/arithmetic";
 import { globalAlertEventType } from "../catalog/scanAlert";
 import { DetectionStatus, DetectionTest } from "../verify/detectionTest";
 import { EventSearchSpec, eventTool, parseScanTiming, windowStart } from "../verify/events";
+import { lastRunId, runTriggers } from "./runIdentity";
 import { scriptCommand } from "./scriptCommand";
 
 /** Arguments of the verification; values come validated from `parseVerification`. */
@@ -50,6 +51,8 @@ export interface AlertVerificationArgs {
     readonly runAfter?: pulumi.Input<pulumi.Resource>[];
     /** The rule-based GlobalAlert whose alert to confirm; unset looks for AD's event. */
     readonly globalAlert?: pulumi.Input<string>;
+    /** The run identity; a new one searches again, unset keeps the last run's. */
+    readonly runId?: string;
 }
 
 /** verify/searchEvents.sh as the Command runs it. */
@@ -156,6 +159,7 @@ export class AlertVerification extends pulumi.ComponentResource {
                 origins: [args.detector, globalAlertName(args.detector)],
             }));
         const text = (value: pulumi.Input<number>) => pulumi.output(value).apply(String);
+        const run = runTriggers([], args.runId);
         this.command = scriptCommand(
             `${name}-search`,
             {
@@ -200,21 +204,28 @@ export class AlertVerification extends pulumi.ComponentResource {
                     DETECTOR: args.detector,
                     SIMULATION: args.title,
                 },
+                triggers: [...run.triggers],
                 addPreviousOutputInEnv: false,
             },
-            { parent: this, dependsOn: args.runAfter },
+            { parent: this, dependsOn: args.runAfter, ignoreChanges: [...run.ignoreChanges] },
         );
-        this.report = this.command.stdout.apply((stdout) => {
-            const report = verificationReport(stdout ?? "", args.simulation, args.detector);
-            if (!report.found) {
-                const kind = args.globalAlert ? " rule-based" : "";
-                pulumi.log.warn(
-                    `detection test: no ${args.detector}${kind} alert after the ${args.title} (${report.status}): ${report.reason}`,
-                    this,
-                );
-            }
-            return report;
-        });
+        this.report = pulumi
+            .all([this.command.stdout, this.command.triggers])
+            .apply(([stdout, triggers]) => {
+                const runId = lastRunId(triggers);
+                const report = {
+                    ...verificationReport(stdout ?? "", args.simulation, args.detector),
+                    ...(runId === undefined ? {} : { runId }),
+                };
+                if (!report.found) {
+                    const kind = args.globalAlert ? " rule-based" : "";
+                    pulumi.log.warn(
+                        `detection test: no ${args.detector}${kind} alert after the ${args.title} (${report.status}): ${report.reason}`,
+                        this,
+                    );
+                }
+                return report;
+            });
         this.registerOutputs({ report: this.report });
     }
 }

@@ -9,6 +9,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { simulationComponentModule } from "../catalog/simulation";
 import { SimulationCommand } from "../simulations/definition";
+import { runTriggers } from "./runIdentity";
 import { scriptCommand } from "./scriptCommand";
 
 /** Arguments of a simulation: what to run, from `simulationCommand`, and what to follow. */
@@ -17,11 +18,14 @@ export interface SimulationArgs {
     readonly run: SimulationCommand;
     /** Resources the simulation must follow, normally the AnomalyDetection component. */
     readonly runAfter?: pulumi.Input<pulumi.Resource>[];
+    /** The run identity; a new one runs the simulation again, unset keeps the last run's. */
+    readonly runId?: string;
 }
 
 /**
  * Runs a simulation once the Anomaly Detection objects are deployed, and again whenever one of
- * its triggers changes (threshold, target, scanner, kube context). Removing it runs nothing.
+ * its triggers changes (threshold, target, scanner, kube context, run identity). Removing it
+ * runs nothing.
  */
 export class Simulation extends pulumi.ComponentResource {
     /** The command that runs the simulation on `pulumi up`. */
@@ -38,6 +42,7 @@ export class Simulation extends pulumi.ComponentResource {
         // The type names the simulation, so a preview says which one runs.
         super(`${simulationComponentModule}:${args.run.componentType}`, name, {}, opts);
         const { script } = args.run;
+        const run = runTriggers(args.run.triggers, args.runId);
         this.command = scriptCommand(
             `${name}-${script.commandSuffix}`,
             {
@@ -45,10 +50,10 @@ export class Simulation extends pulumi.ComponentResource {
                 scriptName: script.name,
                 create: script.create,
                 environment: { ...args.run.environment },
-                triggers: [...args.run.triggers],
+                triggers: [...run.triggers],
                 addPreviousOutputInEnv: false,
             },
-            { parent: this, dependsOn: args.runAfter },
+            { parent: this, dependsOn: args.runAfter, ignoreChanges: [...run.ignoreChanges] },
         );
         this.summary = this.command.stdout.apply((stdout) => stdout?.trim() ?? "");
         this.registerOutputs({ summary: this.summary });

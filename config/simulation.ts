@@ -16,6 +16,7 @@ import { simulations } from "../simulations/registry";
 import { fieldMap, problemsOf, readableMap, validFields } from "./schema";
 import {
     kubeContextProblem,
+    runIdField,
     SimulationContext,
     simulationKey,
     SimulationReport,
@@ -50,6 +51,8 @@ export type SimulationSettings = {
 } & {
     /** kubeconfig context the commands use, the same as the stack's Kubernetes provider. */
     readonly kubeContext?: string;
+    /** The run identity; unset keeps the last run's (components/runIdentity.ts). */
+    readonly runId?: string;
 };
 
 const blockShape = Object.fromEntries(
@@ -59,10 +62,10 @@ const blockShape = Object.fromEntries(
     ]),
 );
 /**
- * The whole block's schema: every field of every sub-block, and no other. `verify` is read by
- * config/verification.ts, which needs to know whether the port scan runs.
+ * The whole block's schema: every field of every sub-block, the run identity, and no other.
+ * `verify` is read by config/verification.ts, which needs to know whether the port scan runs.
  */
-const topShape = { ...blockShape, verify: z.unknown().optional() };
+const topShape = { ...blockShape, runId: runIdField, verify: z.unknown().optional() };
 export const simulationSchema = fieldMap(topShape);
 
 /** One enabled simulation: its registry key (its stack output), definition and settings. */
@@ -164,8 +167,9 @@ export function resolveSimulations(
     if (report.problems.length > 0 || resolved.length === 0) {
         return report;
     }
+    const runId = runIdField.safeParse(top.runId).data;
     return {
-        settings: { ...Object.fromEntries(resolved), kubeContext: context.kubeContext },
+        settings: { ...Object.fromEntries(resolved), kubeContext: context.kubeContext, runId },
         ...report,
     };
 }

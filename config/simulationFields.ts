@@ -8,6 +8,7 @@ import { z } from "zod";
 import { configKey } from "../catalog/configKeys";
 import { Era } from "../catalog/eras";
 import {
+    maxRunIdLength,
     maxSweepAddresses,
     maxTargetSelectorLength,
     sweepableRanges,
@@ -16,7 +17,7 @@ import {
 import { CalicoVersion } from "../catalog/versions";
 import { PortRange } from "../scan/arithmetic";
 import { quote } from "../common/quote";
-import { booleanField, requiredText, ValidFields } from "./schema";
+import { booleanField, optionalText, requiredText, ValidFields } from "./schema";
 import {
     dnsLabelPattern,
     dnsSubdomainPattern,
@@ -219,3 +220,17 @@ export function kubeContextProblem(context: string): string | undefined {
         ? undefined
         : `${quote(context)} cannot be passed to kubectl by ${simulationKey}; allowed: letters, digits, ".", "_", ":", "@", "/", "+" and "-", at most ${maxDnsSubdomainLength} characters, starting with a letter or digit`;
 }
+
+/**
+ * `calico-ad:simulation.runId`: the identity of a detection-test run. Only the simulation and
+ * verification Commands depend on it, so a new value re-runs the enabled simulations and their
+ * verifications and changes nothing else (docs/workflows.md "Detection tests").
+ */
+export function runIdProblem(runId: string): string | undefined {
+    return runId.length <= maxRunIdLength && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)
+        ? undefined
+        : `${quote(runId)} is not allowed; allowed: letters, digits, ".", "_" and "-", at most ${maxRunIdLength} characters, starting with a letter or digit, e.g. a CI run's ID and attempt such as 8675309-1`;
+}
+
+/** The optional `runId` field of `calico-ad:simulation`. */
+export const runIdField = optionalText(runIdProblem);

@@ -17,7 +17,12 @@ import { describeAllowed, durationPattern } from "../catalog/envValues";
 import { EnvVar, envVarCatalog } from "../catalog/envVars";
 import { anyReleaseDetectorIds, anyReleaseJobIds } from "../catalog/releases";
 import { webhookConsumers, webhookStates } from "../catalog/scanAlert";
-import { dnsLookupRange, maxTargetSelectorLength, tcpPortRange } from "../catalog/simulation";
+import {
+    dnsLookupRange,
+    maxRunIdLength,
+    maxTargetSelectorLength,
+    tcpPortRange,
+} from "../catalog/simulation";
 import { describeRanges } from "../catalog/versions";
 import { onNotFoundChoices, verifyFields } from "./verification";
 import { webhookFields } from "./webhook";
@@ -251,7 +256,14 @@ function simulationSchema(description: string): JsonSchema {
         onNotFound: { anyOf: [{ enum: [...onNotFoundChoices] }, secure] },
         connectTo: text(),
     };
-    return { ...fieldMap({ ...blocks, verify: fieldMap(verifyValues) }), description };
+    const runId = {
+        anyOf: [
+            { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$", maxLength: maxRunIdLength },
+            { type: "integer", minimum: 0 },
+            secure,
+        ],
+    };
+    return { ...fieldMap({ ...blocks, runId, verify: fieldMap(verifyValues) }), description };
 }
 
 const keyRef = (kind: string): JsonSchema =>

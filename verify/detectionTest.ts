@@ -39,6 +39,11 @@ export interface DetectionTest {
     readonly reason?: string;
     /** What confirmed a rule-based alert: `status.lastEvent`, and the `global_alert` event. */
     readonly confirmedBy?: string[];
+    /**
+     * The run identity (`calico-ad:simulation.runId`) this result belongs to. AD's events do not
+     * carry it: the scanner pod and the simulation's time window tie the alert to the run.
+     */
+    readonly runId?: string;
 }
 
 /**

@@ -20,10 +20,16 @@
  * CALICO_AD_REQUIRE_ALL_TESTS=1).
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { EngineEvent } from "@pulumi/pulumi/automation";
+import * as yaml from "js-yaml";
+import { checkRunPreview } from "../../preview/detectionRun";
+import { summarizePreview } from "../../preview/summary";
+import { repoRoot } from "../helpers";
 import {
     createLab,
     createPodObject,
@@ -33,6 +39,7 @@ import {
     skipReason,
 } from "../netns/lab";
 import {
+    changes,
     committedConfig,
     getObject,
     missingPrerequisite,
@@ -168,6 +175,43 @@ function adObjectVersions(): string[] {
     });
 }
 
+/**
+ * `npm run detection:run` as the workflow runs it (compiled), against the test's stack, whose
+ * structured values are first written as YAML maps, as in a committed stack file (the harness
+ * stores them as JSON text, which `pulumi config set --path` would replace).
+ */
+function detectionRun(stack: TestStack, runId: string): { status: number; stderr: string } {
+    const file = path.join(repoRoot, `Pulumi.${stack.stack.name}.yaml`);
+    const stackFile = yaml.load(fs.readFileSync(file, "utf8")) as {
+        config: Record<string, unknown>;
+    };
+    for (const [key, value] of Object.entries(stackFile.config)) {
+        if (typeof value === "string" && value.startsWith("{")) {
+            stackFile.config[key] = JSON.parse(value);
+        }
+    }
+    fs.writeFileSync(file, yaml.dump(stackFile));
+    const run = spawnSync(
+        process.execPath,
+        [
+            path.join(repoRoot, "bin/preview/cli/detectionRun.js"),
+            "--stack",
+            stack.stack.name,
+            "--run-id",
+            runId,
+            "--policy-pack",
+            "policy",
+        ],
+        {
+            cwd: repoRoot,
+            encoding: "utf8",
+            env: { ...process.env, ...stack.stack.workspace.envVars },
+            timeout: 300_000,
+        },
+    );
+    return { status: run.status ?? 1, stderr: run.stderr };
+}
+
 const node = skip === undefined ? nodeUnavailable() : skip;
 const where =
     node === undefined
@@ -299,6 +343,193 @@ describe(`simulations through pulumi up (real engine, real nmap; ${where})`, { s
             assert.equal(getObject("deployment", "ad-jobs-deployment", ids), undefined);
         });
     });
+
+    describe(
+        "a detection-test run: the run identity re-runs exactly the simulations and their verifications",
+        { concurrency: false },
+        () => {
+            let stack: TestStack;
+            let deployedVersions: string[];
+            const simulation = (options: { runId?: string; ipSweep?: boolean }) => ({
+                portScan: {
+                    enabled: true,
+                    namespace: "dev",
+                    scannerPod: "netshoot",
+                    targetNamespace,
+                    targetSelector,
+                },
+                ipSweep: {
+                    enabled: options.ipSweep ?? true,
+                    namespace: "dev",
+                    scannerPod: "netshoot",
+                    targetCidr: wire.sweepRange,
+                },
+                // Nothing answers on port 1: each search ends `unreachable` within the timeout,
+                // so the verification Commands run without waiting minutes for an alert.
+                verify: {
+                    enabled: true,
+                    timeout: "5s",
+                    pollInterval: "1s",
+                    connectTo: "127.0.0.1:1",
+                },
+                ...(options.runId === undefined ? {} : { runId: options.runId }),
+            });
+            const config = (options: { runId?: string; ipSweep?: boolean }) =>
+                stackConfig(
+                    { AD_port_scan_threshold: 200, AD_ip_sweep_threshold: 32 },
+                    simulation(options),
+                );
+            /** The preview's engine events, summarised as the CI run reads them. */
+            const previewEvents = async () => {
+                const events: EngineEvent[] = [];
+                await stack.stack.preview({ diff: true, onEvent: (event) => events.push(event) });
+                return summarizePreview(stack.stack.name, events);
+            };
+            const runCommands = [
+                "ip-sweep-nmap",
+                "ip-sweep-verification-search",
+                "port-scan-nmap",
+                "port-scan-verification-search",
+            ];
+
+            before(async () => {
+                stack = await TestStack.create("runid", config({}), { env: engineEnv });
+            });
+            after(async () => stack?.remove());
+
+            it("up runs each simulation once; a second up replaces no Command and sends nothing", async () => {
+                wire.resetCounts();
+                await stack.stack.up();
+                assert.equal(
+                    wire.counts().probes,
+                    220 + 64,
+                    "the scan's ports and the sweep's addresses",
+                );
+                deployedVersions = adObjectVersions();
+                wire.resetCounts();
+                const { steps } = await stack.preview({ expectNoChanges: true });
+                assert.deepEqual(changes(steps), []);
+                const result = await stack.stack.up();
+                assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"]);
+                assert.equal(wire.counts().probes, 0);
+            });
+
+            it("a new runId: the preview replaces exactly the simulation and verification Commands, and up runs each simulation once more", async () => {
+                await stack.setConfig(config({ runId: "r1" }));
+                const preview = await previewEvents();
+                assert.deepEqual(
+                    preview.resources.map((r) => `${r.operation} ${r.name}`).sort(),
+                    runCommands.map((name) => `replace ${name}`),
+                );
+                for (const resource of preview.resources) {
+                    const fields = resource.changes.map((c) => c.field);
+                    assert.ok(
+                        fields.some((field) => /^triggers\[\d+\]$/.test(field)),
+                        `${resource.name}: ${fields.join(", ")}`,
+                    );
+                    if (resource.name.endsWith("-nmap")) {
+                        assert.equal(
+                            fields.length,
+                            1,
+                            `${resource.name}: only the run identity changes: ${fields.join(", ")}`,
+                        );
+                    }
+                }
+                const checked = checkRunPreview(preview);
+                assert.deepEqual(checked.problems, []);
+                assert.equal(checked.commands.length, 4);
+                wire.resetCounts();
+                const result = await stack.stack.up();
+                assert.equal(wire.counts().probes, 220 + 64, "each simulation ran exactly once");
+                assert.deepEqual(result.summary.resourceChanges, {
+                    replace: 4,
+                    same: result.summary.resourceChanges?.same,
+                });
+                const tests = result.outputs.detectionTests.value as {
+                    runId?: string;
+                    status: string;
+                }[];
+                assert.deepEqual(
+                    tests.map((t) => [t.runId, t.status]),
+                    [
+                        ["r1", "unreachable"],
+                        ["r1", "unreachable"],
+                    ],
+                );
+                assert.deepEqual(adObjectVersions(), deployedVersions, "AD objects untouched");
+            });
+
+            it("removing the runId (the committed stack file after a CI run) changes nothing", async () => {
+                await stack.setConfig(config({}));
+                const { steps } = await stack.preview({ expectNoChanges: true });
+                assert.deepEqual(changes(steps), []);
+            });
+
+            it("the CI command refuses a run whose preview changes more than the Commands, before running anything", async () => {
+                await stack.setConfig(
+                    stackConfig(
+                        { AD_port_scan_threshold: 300, AD_ip_sweep_threshold: 32 },
+                        simulation({}),
+                    ),
+                );
+                wire.resetCounts();
+                const run = detectionRun(stack, "r2");
+                assert.equal(run.status, 1, run.stderr);
+                assert.match(
+                    run.stderr,
+                    new RegExp(
+                        `stack ${stack.stack.name}: Deployment tigera-intrusion-detection/ad-jobs-deployment would be updated; a detection-test run may only replace`,
+                    ),
+                );
+                assert.equal(wire.counts().probes, 0, "no simulation ran");
+                assert.deepEqual(adObjectVersions(), deployedVersions);
+            });
+
+            it("the CI command runs the simulations under its plan and fails naming the stack and each detector that did not fire", async () => {
+                await stack.setConfig(config({}));
+                wire.resetCounts();
+                const run = detectionRun(stack, "r3");
+                assert.equal(run.status, 1, run.stderr);
+                assert.equal(
+                    wire.counts().probes,
+                    220 + 64,
+                    `each simulation ran once: ${run.stderr}`,
+                );
+                for (const [detector, simulation] of [
+                    ["port_scan", "portScan"],
+                    ["ip_sweep", "ipSweep"],
+                ]) {
+                    assert.match(
+                        run.stderr,
+                        new RegExp(
+                            `stack ${stack.stack.name}: detector ${detector} did not fire after the ${simulation} simulation \\(unreachable: `,
+                        ),
+                    );
+                }
+                assert.deepEqual(adObjectVersions(), deployedVersions);
+            });
+
+            it("turning one simulation off deletes only its Commands and components", async () => {
+                await stack.setConfig(config({ ipSweep: false }));
+                const { steps } = await stack.preview();
+                assert.deepEqual(
+                    changes(steps)
+                        .map((s) => `${s.op} ${s.type}`)
+                        .sort(),
+                    [
+                        "delete calico-ad:simulation:AlertVerification",
+                        "delete calico-ad:simulation:IpSweepSimulation",
+                        `delete ${commandType}`,
+                        `delete ${commandType}`,
+                    ],
+                );
+                wire.resetCounts();
+                await stack.stack.up();
+                assert.equal(wire.counts().probes, 0, "deleting runs nothing");
+                assert.deepEqual(adObjectVersions(), deployedVersions);
+            });
+        },
+    );
 
     describe(
         "ip sweep (manifest era 3.12, which has the ip_sweep job)",

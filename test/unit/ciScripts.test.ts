@@ -127,42 +127,47 @@ describe("scripts/ci/needs-passed.sh, the check branch protection requires", () 
     });
 });
 
-describe("scripts/ci/deploy.sh", () => {
-    /**
-     * A copy of the script in a scratch project whose `typecheck` is a stand-in that passes or
-     * fails on demand, and a stand-in `pulumi` (PULUMI_CLI) that records its arguments. The
-     * real type check is `npm run typecheck`, which npm test runs.
-     */
-    function deploy(typecheckPasses: boolean) {
-        const dir = tempDir("deploy");
-        fs.mkdirSync(path.join(dir, "scripts", "ci"), { recursive: true });
-        fs.copyFileSync(
-            path.join(repoRoot, "scripts", "ci", "deploy.sh"),
-            path.join(dir, "scripts", "ci", "deploy.sh"),
-        );
-        const calls = path.join(dir, "calls");
-        fs.writeFileSync(
-            path.join(dir, "package.json"),
-            JSON.stringify({
-                scripts: {
-                    typecheck: `echo typecheck >> ${calls}${typecheckPasses ? "" : " && exit 2"}`,
-                },
-            }),
-        );
-        const pulumi = path.join(dir, "pulumi-stand-in");
-        fs.writeFileSync(pulumi, `#!/bin/sh\necho "pulumi $*" >> ${calls}\n`, { mode: 0o755 });
-        const result = spawnSync(
-            "bash",
-            [path.join(dir, "scripts", "ci", "deploy.sh"), "acme/prod"],
-            {
-                cwd: os.tmpdir(),
-                encoding: "utf8",
-                env: { ...process.env, PULUMI_CLI: pulumi },
+/**
+ * A copy of `scripts/ci/<script>` in a scratch project whose npm scripts are stand-ins that record
+ * their arguments (`typecheck` passes or fails on demand), and a stand-in `pulumi` (PULUMI_CLI)
+ * that does the same. The real type check is `npm run typecheck`, which npm test runs.
+ */
+function runCiScript(
+    script: string,
+    args: readonly string[],
+    options: { typecheckPasses: boolean; env?: Record<string, string> },
+) {
+    const dir = tempDir(script);
+    fs.mkdirSync(path.join(dir, "scripts", "ci"), { recursive: true });
+    fs.copyFileSync(
+        path.join(repoRoot, "scripts", "ci", script),
+        path.join(dir, "scripts", "ci", script),
+    );
+    const calls = path.join(dir, "calls");
+    fs.writeFileSync(
+        path.join(dir, "package.json"),
+        JSON.stringify({
+            scripts: {
+                typecheck: `echo typecheck >> ${calls}${options.typecheckPasses ? "" : " && exit 2"}`,
+                // npm appends the arguments to the script's text: they become sh's $@.
+                "detection:run": `sh -c 'echo "detection:run $*" >> ${calls}' detection-run`,
             },
-        );
-        const recorded = fs.existsSync(calls) ? fs.readFileSync(calls, "utf8") : "";
-        return { status: result.status, calls: recorded.trim().split("\n") };
-    }
+        }),
+    );
+    const pulumi = path.join(dir, "pulumi-stand-in");
+    fs.writeFileSync(pulumi, `#!/bin/sh\necho "pulumi $*" >> ${calls}\n`, { mode: 0o755 });
+    const result = spawnSync("bash", [path.join(dir, "scripts", "ci", script), ...args], {
+        cwd: os.tmpdir(),
+        encoding: "utf8",
+        env: { ...process.env, GITHUB_STEP_SUMMARY: "", PULUMI_CLI: pulumi, ...options.env },
+    });
+    const recorded = fs.existsSync(calls) ? fs.readFileSync(calls, "utf8") : "";
+    return { status: result.status, calls: recorded.trim().split("\n") };
+}
+
+describe("scripts/ci/deploy.sh", () => {
+    const deploy = (typecheckPasses: boolean) =>
+        runCiScript("deploy.sh", ["acme/prod"], { typecheckPasses });
 
     it("type-checks, then runs pulumi up on the stack with the policy pack", () => {
         const { status, calls } = deploy(true);
@@ -177,5 +182,40 @@ describe("scripts/ci/deploy.sh", () => {
         const { status, calls } = deploy(false);
         assert.notEqual(status, 0);
         assert.deepEqual(calls, ["typecheck"]);
+    });
+});
+
+describe("scripts/ci/detection-tests.sh", () => {
+    it("type-checks, then runs the detection tests of the stack under the run identity, with the policy pack", () => {
+        const { status, calls } = runCiScript("detection-tests.sh", ["acme/prod", "8675309-1"], {
+            typecheckPasses: true,
+        });
+        assert.equal(status, 0);
+        assert.deepEqual(calls, [
+            "typecheck",
+            "detection:run --stack acme/prod --run-id 8675309-1 --policy-pack policy",
+        ]);
+    });
+
+    it("appends the results to the job summary when GitHub names one", () => {
+        const { calls } = runCiScript("detection-tests.sh", ["acme/prod", "r1"], {
+            typecheckPasses: true,
+            env: { GITHUB_STEP_SUMMARY: "/tmp/summary file.md" },
+        });
+        assert.equal(
+            calls[1],
+            "detection:run --stack acme/prod --run-id r1 --policy-pack policy --out /tmp/summary file.md",
+        );
+    });
+
+    it("runs nothing when the type check fails, and refuses to run without a run identity", () => {
+        const failed = runCiScript("detection-tests.sh", ["acme/prod", "r1"], {
+            typecheckPasses: false,
+        });
+        assert.notEqual(failed.status, 0);
+        assert.deepEqual(failed.calls, ["typecheck"]);
+        const noRunId = runCiScript("detection-tests.sh", ["acme/prod"], { typecheckPasses: true });
+        assert.notEqual(noRunId.status, 0);
+        assert.deepEqual(noRunId.calls, [""]);
     });
 });

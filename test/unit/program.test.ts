@@ -124,6 +124,43 @@ describe("the whole program (mocks)", () => {
         assert.equal(alias.detector, "port_scan");
     });
 
+    it("a new calico-ad:simulation.runId changes only the triggers of the simulation and verification Commands", async () => {
+        const run = (runId: string | undefined) =>
+            runDevWith({ ipSweep: sweepFrom("netshoot"), verify: { enabled: true }, runId });
+        const byName = (recorded: { type: string; name: string; inputs: unknown }[]) =>
+            new Map(recorded.map((r) => [`${r.type} ${r.name}`, r.inputs as Outputs]));
+        const first = await run("r1");
+        const second = await run("r2");
+        const before = byName(first.recorded);
+        const after = byName(second.recorded);
+        assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort());
+        const changed = [...after].flatMap(([resource, inputs]) => {
+            const fields = Object.keys({ ...inputs, ...before.get(resource) }).filter(
+                (field) =>
+                    JSON.stringify(inputs[field]) !== JSON.stringify(before.get(resource)?.[field]),
+            );
+            return fields.length > 0 ? [`${resource}: ${fields.join(", ")}`] : [];
+        });
+        assert.deepEqual(changed.sort(), [
+            "command:local:Command ip-sweep-nmap: triggers",
+            "command:local:Command ip-sweep-verification-search: triggers",
+            "command:local:Command port-scan-nmap: triggers",
+            "command:local:Command port-scan-verification-search: triggers",
+        ]);
+        for (const [resource, inputs] of after) {
+            if (resource.startsWith("command:local:Command")) {
+                assert.equal((inputs.triggers as unknown[]).at(-1), "r2", resource);
+            }
+        }
+        const tests = await valueOf(
+            second.outputs.detectionTests as pulumi.Output<DetectionTest[]>,
+        );
+        assert.deepEqual(
+            tests.map((t) => t.runId),
+            ["r2", "r2"],
+        );
+    });
+
     it("renders the workshop stack: provider, component, Deployment, two policies", async () => {
         const config = stackFileConfig("dev");
         delete config["calico-ad:simulation"];

@@ -344,6 +344,7 @@ describe("Simulation running the port scan (mocks)", () => {
             "app=centos",
             "1-220",
             "kind-calico-ad",
+            "", // the run identity, unset (test/unit/runIdentity.test.ts)
         ]);
         for (const value of ["app=centos", "1-220", "kind-calico-ad"]) {
             assert.ok(!portScanScript.includes(value), `${value} is not in the script text`);
@@ -454,7 +455,8 @@ describe("Simulation running the ip sweep (mocks)", () => {
             SCAN_THRESHOLD: "32",
             KUBE_CONTEXT: "",
         });
-        assert.deepEqual(command.inputs.triggers, [32, "dev", "netshoot", "10.244.1.0/26", ""]);
+        // The kube context (current: ""), then the run identity (unset: "").
+        assert.deepEqual(command.inputs.triggers, [32, "dev", "netshoot", "10.244.1.0/26", "", ""]);
         assert.ok(!ipSweepScript.includes("10.244.1.0/26"));
     });
 });

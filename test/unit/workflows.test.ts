@@ -41,7 +41,9 @@ const packageJson = load<{ scripts: Record<string, string>; dependencies: Record
 );
 
 const touchesCluster = (step: Step) =>
-    /preview:summary|scripts\/ci\/deploy\.sh|pulumi (preview|up)/.test(step.run ?? "");
+    /preview:summary|scripts\/ci\/(deploy|detection-tests)\.sh|pulumi (preview|up)/.test(
+        step.run ?? "",
+    );
 
 describe("the workflows", () => {
     it("run one command per step, each a project command or script that exists", () => {
@@ -164,5 +166,39 @@ describe("the deploy workflow", () => {
         assert.ok(
             (jobs.deploy.steps ?? []).some((s) => /scripts\/ci\/deploy\.sh/.test(s.run ?? "")),
         );
+    });
+});
+
+describe("the detection-tests workflow", () => {
+    const workflow = load<{
+        on: { schedule?: { cron: string }[] };
+        jobs: Record<string, Job & { concurrency?: { group: string } }>;
+    }>(".github/workflows/detection-tests.yml");
+    const drift = load<{ on: { schedule?: { cron: string }[] } }>(".github/workflows/drift.yml");
+    const deploy = load<{ jobs: Record<string, { concurrency?: { group: string } }> }>(
+        ".github/workflows/deploy.yml",
+    );
+    const run = workflow.jobs["detection-tests"];
+
+    it("is scheduled like the drift check, over every stack as drift selects them", () => {
+        assert.ok(workflow.on.schedule?.length && drift.on.schedule?.length);
+        const select = (jobs: Record<string, Job>) =>
+            jobs.stacks.steps?.find((s) => s.id === "select")?.run;
+        assert.equal(select(workflow.jobs), select(jobsOf(".github/workflows/drift.yml")));
+        assert.match(select(workflow.jobs) ?? "", /--all/);
+        assert.deepEqual(needsOf(run), ["stacks"]);
+    });
+
+    it("runs each stack through scripts/ci/detection-tests.sh with this run's identity, never at the same time as its deploy", () => {
+        const steps = run.steps ?? [];
+        const detection = steps.filter(touchesCluster);
+        assert.equal(detection.length, 1, "one step reaches the stack");
+        assert.equal(
+            detection[0].run,
+            'bash scripts/ci/detection-tests.sh "$PULUMI_STACK" "$RUN_ID"',
+        );
+        const env = (detection[0] as Step & { env?: Record<string, string> }).env;
+        assert.equal(env?.RUN_ID, "${{ github.run_id }}-${{ github.run_attempt }}");
+        assert.equal(run.concurrency?.group, deploy.jobs.deploy.concurrency?.group);
     });
 });
