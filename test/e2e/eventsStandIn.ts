@@ -20,6 +20,11 @@ export interface StoredEvent {
     readonly source: Record<string, unknown>;
     /** Searches before this one do not see it (the alert is raised later). */
     readonly visibleFromSearch?: number;
+    /**
+     * No `time` in `source`: the time of the first search that sees it, as for an alert raised
+     * then (a time fixed before the scan can fall before the scan's bucket).
+     */
+    readonly timedAtVisibility?: boolean;
 }
 
 export type StandInMode = "events" | "malformed";
@@ -140,6 +145,7 @@ export class EventsSearchStandIn {
     mode: StandInMode = "events";
     events: StoredEvent[] = [];
     private searches = 0;
+    private readonly raisedAt = new Map<StoredEvent, number>();
 
     private constructor(
         private readonly server: https.Server,
@@ -169,8 +175,16 @@ export class EventsSearchStandIn {
     reset(mode: StandInMode, events: StoredEvent[] = []): void {
         this.mode = mode;
         this.events = events;
+        this.raisedAt.clear();
         this.searches = 0;
         this.requests.length = 0;
+    }
+
+    private raised(event: StoredEvent): StoredEvent {
+        if (!this.raisedAt.has(event)) {
+            this.raisedAt.set(event, Math.floor(Date.now() / 1000));
+        }
+        return { ...event, source: { ...event.source, time: this.raisedAt.get(event) } };
     }
 
     private answer(
@@ -229,6 +243,7 @@ export class EventsSearchStandIn {
         try {
             const hits = this.events
                 .filter((e) => index.test(e.index) && (e.visibleFromSearch ?? 1) <= this.searches)
+                .map((e) => (e.timedAtVisibility ? this.raised(e) : e))
                 .filter((e) => filters.every((f) => passes(f, e.source)))
                 .slice(0, search?.size ?? 10)
                 .map((e, i) => ({

@@ -97,7 +97,7 @@ function scanEvents(alertFromSearch: number): StoredEvent[] {
             ...event({ description: "another cluster" }),
             index: "tigera_secure_ee_events.local-cluster2.lma",
         },
-        event({}, alertFromSearch),
+        { ...event({}, alertFromSearch), timedAtVisibility: true },
     ];
 }
 
