@@ -16,14 +16,23 @@ import (
 // counters, too short to tell apart from generated names.
 const minScoredLabel = 8
 
-// labelScore is how random a DNS label looks, from 0 to 1: the mean of four signs of a
-// generated name, each from 0 to 1. Hyphens are left out (they join words in real names).
+// labelScore is how random a DNS label looks, from 0 to 1: the highest partScore of its parts
+// between hyphens (hyphens join words and counters in the names people choose, such as
+// cad-e2e-alert-1234; generated names rarely have them).
+func labelScore(label string) float64 {
+	best := 0.0
+	for _, part := range strings.Split(strings.ToLower(label), "-") {
+		best = math.Max(best, partScore(part))
+	}
+	return best
+}
+
+// partScore is the mean of four signs of a generated name, each from 0 to 1:
 //   - few vowels among the letters (0.35 or more, as in words, counts 0; none counts 1);
 //   - long runs of consonants (2 counts 0; 5 or more counts 1);
 //   - digits mixed into letters (0 changes between letters and digits count 0; 3 or more count 1);
-//   - character entropy close to the most the label's length allows.
-func labelScore(label string) float64 {
-	label = strings.ReplaceAll(strings.ToLower(label), "-", "")
+//   - character entropy close to the most the part's length allows.
+func partScore(label string) float64 {
 	if len(label) < minScoredLabel {
 		return 0
 	}
@@ -72,11 +81,19 @@ func entropy(counts map[rune]int, length int) float64 {
 	return h
 }
 
-// scoredLabels are a qname's labels that could be generated: all but the top-level domain.
+// scoredLabels are a qname's labels that could be generated: all but the top-level domain, and
+// none of a name in the cluster's Service or pod zone (a `svc` or `pod` label, as in
+// <service>.<namespace>.svc.cluster.local and the resolver's search-path expansions), whose
+// labels are the cluster's own object names and ReplicaSet hashes.
 func scoredLabels(qname string) []string {
 	labels := strings.Split(strings.TrimSuffix(strings.ToLower(qname), "."), ".")
 	if len(labels) < 2 {
 		return nil
+	}
+	for _, label := range labels {
+		if label == "svc" || label == "pod" {
+			return nil
+		}
 	}
 	return labels[:len(labels)-1]
 }

@@ -31,7 +31,10 @@ var ordinaryNames = []string{
 	"github.com", "objects.githubusercontent.com", "s3.us-west-2.amazonaws.com", "ip-10-0-12-34.ec2.internal",
 	"api.segment.io", "mirrors.kernel.org", "deb.debian.org", "security.ubuntu.com", "cdn.jsdelivr.net",
 	"kube-dns.kube-system.svc.cluster.local", "metrics-server.kube-system.svc.cluster.local",
-	"elasticsearch-master-headless.logging.svc.cluster.local", "this-is-a-rather-long-service-name-for-a-test.apps.svc.cluster.local",
+	"elasticsearch-master-headless.logging.svc.cluster.local", "this-is-a-rather-long-service-name-for-a-test.apps.example.org",
+	"tigera-secure-es-gateway-http.tigera-elasticsearch.svc.tigera-intrusion-detection.svc.cluster.local",
+	"ad-jobs-deployment-7d9f8c6b5-x2x9z.tigera-intrusion-detection.pod.cluster.local", "cad-e2e-alert-123456.example.org",
+	"kubernetes-dashboard.example.org", "10-244-1-17.dev.pod.cluster.local", "1.0.19.198.in-addr.arpa",
 }
 
 func TestStandInDgaRuleScoresGeneratedLabelsAboveTheDefaultThresholdAndOrdinaryNamesBelow(t *testing.T) {

@@ -17,7 +17,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log"
 	"net/http"
 	"os"
@@ -160,7 +159,7 @@ func main() {
 		now := time.Now().Add(-2 * time.Second)
 		log.Printf("START detection: logs from %s to %s", lastCycle.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 		var found []anomaly
-		counts, failed := "", false
+		counts, failed := map[string]int{}, false
 		for _, t := range types {
 			anomalies, n, err := anomaliesSince(store, t, lastCycle, now, r, alerted)
 			if err != nil {
@@ -169,7 +168,7 @@ func main() {
 				break
 			}
 			found = append(found, anomalies...)
-			counts += fmt.Sprintf("%d %s records; ", n, t.name)
+			counts[t.name] = n
 		}
 		if failed {
 			continue
@@ -184,6 +183,6 @@ func main() {
 			sent++
 		}
 		lastCycle = now
-		log.Printf("STOP detection: %sAlertClient: sent %d alerts with anomalies.", counts, sent)
+		log.Printf("STOP detection: %d flow records; AlertClient: sent %d alerts with anomalies. DNS: %d records.", counts["flow"], sent, counts["DNS"])
 	}
 }
