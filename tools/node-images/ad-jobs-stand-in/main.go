@@ -17,11 +17,13 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log"
 	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -173,7 +175,7 @@ func main() {
 		if failed {
 			continue
 		}
-		sent := 0
+		sent, byJob := 0, map[string]int{}
 		for _, a := range found {
 			if err := store.Index(eventIndex, a.event(time.Now(), host, r.bucket)); err != nil {
 				log.Printf("writing the %s event of %s/%s: %v", a.job, a.group.namespace, a.group.nameAggr, err)
@@ -181,8 +183,20 @@ func main() {
 			}
 			alerted[a.key()] = true
 			sent++
+			byJob[a.job]++
 		}
 		lastCycle = now
-		log.Printf("STOP detection: %d flow records; AlertClient: sent %d alerts with anomalies. DNS: %d records.", counts["flow"], sent, counts["DNS"])
+		log.Printf("STOP detection: %d flow records; AlertClient: sent %d alerts with anomalies. DNS: %d records. By job: %s",
+			counts["flow"], sent, counts["DNS"], jobCounts(byJob))
 	}
+}
+
+// jobCounts lists the alerts each job sent in a cycle, e.g. `dga=1 port_scan=0`, every job named.
+func jobCounts(byJob map[string]int) string {
+	jobs := []string{"port_scan", "ip_sweep", "dga", "dns_tunnel"}
+	parts := make([]string, len(jobs))
+	for i, job := range jobs {
+		parts[i] = fmt.Sprintf("%s=%d", job, byJob[job])
+	}
+	return strings.Join(parts, " ")
 }
