@@ -1,5 +1,5 @@
-// Programs of the local node's images (scripts/node-images.sh): the stand-ins (standard library and
-// miekg/dns only) and CoreDNS built with the few plugins its Corefile uses.
+// Programs of the local node's images (scripts/node-images.sh): the stand-ins (standard library
+// only; a test encodes DNS messages with miekg/dns) and CoreDNS with the plugins its Corefile uses.
 module calico-ad.local/tools/node-images
 
 go 1.26.0
