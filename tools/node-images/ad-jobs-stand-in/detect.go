@@ -182,3 +182,17 @@ func newAnomalies(fresh, bucketRecords []map[string]any, r rules, alerted map[st
 	}
 	return out
 }
+
+// alertedKeys are the keys (anomaly.key) of the anomalies that events already report.
+func alertedKeys(events []map[string]any) map[string]bool {
+	out := map[string]bool{}
+	for _, e := range events {
+		record, _ := e["record"].(map[string]any)
+		if start, ok := record["bucket_start"].(float64); ok {
+			a := anomaly{job: text(e["origin"]), group: &group{namespace: text(e["source_namespace"]),
+				nameAggr: text(e["source_name_aggr"]), bucketStart: int64(start)}}
+			out[a.key()] = true
+		}
+	}
+	return out
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -89,5 +90,22 @@ func TestStandInCountsAScanWhoseRecordsArriveInTwoCyclesOnceInFull(t *testing.T)
 	}
 	if other := newAnomalies(scanFlows(1, 1500), scanFlows(220, 1200), workshop, alerted, detect); len(other) != 0 {
 		t.Fatalf("only buckets that fresh records reach are alerted: got %+v", other)
+	}
+}
+
+func TestStandInDoesNotAlertABucketAgainThatAnEventInTheIndexReports(t *testing.T) {
+	flows := scanFlows(220, 1200)
+	first := newAnomalies(flows, flows, workshop, map[string]bool{}, detect)
+	if len(first) != 1 {
+		t.Fatalf("want one port_scan anomaly, got %+v", first)
+	}
+	// The event as a new pod reads it back from Elasticsearch (JSON numbers are float64).
+	body, _ := json.Marshal(first[0].event(time.Unix(1300, 0), "node", 5*time.Minute))
+	var stored map[string]any
+	if err := json.Unmarshal(body, &stored); err != nil {
+		t.Fatal(err)
+	}
+	if again := newAnomalies(flows, flows, workshop, alertedKeys([]map[string]any{stored}), detect); len(again) != 0 {
+		t.Fatalf("a new pod alerted the same bucket again: %+v", again)
 	}
 }

@@ -144,7 +144,7 @@ func main() {
 	}
 	eventIndex := "tigera_secure_ee_events." + cluster + ".lma"
 	lastCycle := time.Now().Add(-2 * time.Duration(interval) * minute)
-	alerted := map[string]bool{}
+	alerted, loaded := map[string]bool{}, false
 	ticker := time.NewTicker(minute)
 	defer ticker.Stop()
 	for minutes := 1; ; minutes++ {
@@ -159,6 +159,15 @@ func main() {
 		// A record stamped a moment ago may still be on its way into the index: leave the last
 		// seconds to the next run.
 		now := time.Now().Add(-2 * time.Second)
+		if !loaded {
+			// A new pod (a changed env rolls it) must not alert a bucket its predecessor did.
+			events, err := eventsWritten(store, eventIndex, envInt("ES_query_size", 10000))
+			if err != nil {
+				log.Printf("reading the events already written: %v (retrying at the next cycle)", err)
+				continue
+			}
+			alerted, loaded = alertedKeys(events), true
+		}
 		log.Printf("START detection: logs from %s to %s", lastCycle.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 		var found []anomaly
 		counts, failed := map[string]int{}, false
@@ -199,4 +208,12 @@ func jobCounts(byJob map[string]int) string {
 		parts[i] = fmt.Sprintf("%s=%d", job, byJob[job])
 	}
 	return strings.Join(parts, " ")
+}
+
+// eventsWritten reads the anomaly_detection_job events already in the index.
+func eventsWritten(store *es.Client, index string, pageSize int) ([]map[string]any, error) {
+	return store.SearchAll(index, pageSize, func(size, from int) map[string]any {
+		return map[string]any{"size": size, "from": from,
+			"query": map[string]any{"term": map[string]any{"type": "anomaly_detection_job"}}}
+	})
 }
