@@ -174,7 +174,7 @@ port: ${KUBELET_PORT}
 readOnlyPort: 0
 healthzBindAddress: 127.0.0.1
 healthzPort: ${KUBELET_HEALTHZ_PORT}
-# The kube-dns stand-in of the AD pipeline listens on the node IP.
+# CoreDNS, the AD pipeline's kube-dns, listens on the node IP.
 clusterDNS: [${NODE_IP}]
 clusterDomain: ${CLUSTER_DOMAIN}
 # Only clients with a certificate from the cluster CA (the API server's kubelet client).
@@ -343,12 +343,12 @@ secret_from_files() {
 }
 
 # apply_ad_pipeline: the local AD pipeline of test/fixtures/node-pipeline (flow recorder,
-# Elasticsearch and kube-dns stand-ins) with its secrets: the stand-in's TLS key pair, its users
+# Elasticsearch and GlobalAlert stand-ins, CoreDNS as kube-dns) with its secrets: the stand-in's TLS key pair, its users
 # (the AD jobs' user from their Secret, and one for the flow recorder), and the stand-in's CA in
-# the CA Secrets the AD jobs and the alert verification read. Waits until all three run.
+# the CA Secrets the AD jobs and the alert verification read. Waits until they all run.
 apply_ad_pipeline() {
-  local t0 cluster work b64 secret d existed; t0=$(date +%s)
-  local pipeline="kube-system/calico-ad-dns-stand-in tigera-guardian/calico-ad-es-stand-in calico-system/calico-ad-flow-recorder ${IDS_NS}/calico-ad-global-alert-stand-in"
+  local t0 cluster work b64 secret d existed guardian_ip; t0=$(date +%s)
+  local pipeline="kube-system/coredns tigera-guardian/calico-ad-es-stand-in calico-system/calico-ad-flow-recorder ${IDS_NS}/calico-ad-global-alert-stand-in"
   es_stand_in_certs
   existed="$(kc -n tigera-guardian get deployment calico-ad-es-stand-in -o name --ignore-not-found 2>/dev/null)"
   cluster="$(kc -n "$IDS_NS" get deployment intrusion-detection-controller \
@@ -371,6 +371,13 @@ apply_ad_pipeline() {
   # The CA bundle the operator creates from CE 3.16 on, which those releases' route reads.
   kc -n "$IDS_NS" create configmap tigera-ca-bundle --from-file=tigera-ca-bundle.crt="$PKI/es-ca.crt" \
     --dry-run=client -o yaml | kc apply -f - >/dev/null
+  # Clusters made before CoreDNS: its predecessor holds port 53, and Guardian's Service had a
+  # cluster IP (immutable), which CoreDNS would answer with.
+  kc -n kube-system delete deployment calico-ad-dns-stand-in --ignore-not-found >/dev/null
+  guardian_ip="$(kc -n tigera-guardian get service tigera-guardian -o 'jsonpath={.spec.clusterIP}' 2>/dev/null || true)"
+  if [ -n "$guardian_ip" ] && [ "$guardian_ip" != None ]; then
+    kc -n tigera-guardian delete service tigera-guardian >/dev/null
+  fi
   sed -e "s|@NODE_IP@|${NODE_IP}|g" -e "s|@NODE_SUBNET@|${NODE_SUBNET}|g" -e "s|@BRIDGE@|${NODE_BRIDGE}|g" -e "s|@APISERVER_PORT@|${AP}|g" \
     -e "s|@CLUSTER_NAME@|${cluster}|g" -e "s|@CLUSTER_DOMAIN@|${CLUSTER_DOMAIN}|g" "$PIPELINE_TEMPLATE" \
     | kc apply -f - >/dev/null
@@ -389,7 +396,7 @@ apply_ad_pipeline() {
     kc -n "${d%%/*}" rollout status deployment "${d#*/}" --timeout=120s >/dev/null \
       || die "deployment ${d} of the AD pipeline not running after 120s (kubectl -n ${d%%/*} describe pods)"
   done
-  log "AD pipeline stand-ins running after $(elapsed "$t0")s: flow records of ${NODE_BRIDGE} to tigera_secure_ee_flows.${cluster}.*, Elasticsearch behind tigera-guardian/tigera-guardian:9200, kube-dns on ${NODE_IP}:53"
+  log "AD pipeline stand-ins running after $(elapsed "$t0")s: flow records of ${NODE_BRIDGE} to tigera_secure_ee_flows.${cluster}.*, Elasticsearch behind tigera-guardian/tigera-guardian:9200, CoreDNS as kube-dns on ${NODE_IP}:53"
 }
 
 # stop_node: stop the node's processes and remove its pods' containers, mounts and bridge.

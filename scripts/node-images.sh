@@ -8,7 +8,8 @@
 #              registry.test-stand-in.invalid/tigera/intrusion-detection-controller:test-stand-in
 #              for the fixture Deployment of test/fixtures/cluster)
 #   netshoot   docker.io/nicolaka/netshoot:latest, the workshop's scanner: nmap with its
-#              libraries and data copied from this machine (Debian's nmap package)
+#              libraries and data, and sh (dash), copied from this machine (Debian's packages),
+#              and an nslookup built from tools/node-images/nslookup for the DNS simulations
 #   centos     docker.io/library/centos:latest, the workshop's target: nothing but pause
 #   ad-jobs    quay.io/tigera/anomaly_detection_jobs:v3.12.0 (the workshop release; more tags
 #              with CALICO_AD_AD_IMAGE_TAGS="v3.12.0 v3.11.0"): a program installed as python3
@@ -20,11 +21,15 @@
 #              and its policy enforcement for default-deny ingress (nft from this machine)
 #   alerts     localhost/calico-ad/global-alert-stand-in:test-stand-in: the intrusion-detection
 #              controller's RuleBased GlobalAlert evaluation; its minute is the same setting
-#   dns        localhost/calico-ad/dns-stand-in:test-stand-in: kube-dns for Service names
+#
+# And one real program, not a stand-in (no stand-in label):
+#
+#   coredns    localhost/calico-ad/coredns:v1.15.0: CoreDNS, the cluster's kube-dns, built from the
+#              module proxy (tools/node-images/coredns, go.mod) with the plugins its Corefile uses
 #
 #   bash scripts/node-images.sh        prints the directory holding the *.tar archives
 #
-# The programs come from tools/node-images (standard library only). The archives are cached in
+# The programs come from tools/node-images (its go.mod pins CoreDNS and its modules). The archives are cached in
 # $CALICO_AD_CACHE/node-images/<key>, keyed by those sources, this script, the nmap version and
 # the tags, so a second run only prints the directory.
 set -euo pipefail
@@ -57,8 +62,9 @@ log "building the stand-in images in $OUT"
 
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOWORK=off GOFLAGS=-mod=mod
 export GOCACHE="${CALICO_AD_GOCACHE:-${CALICO_AD_CACHE}/go/build}"
+export GOMODCACHE="${CALICO_AD_GOMODCACHE:-${CALICO_AD_CACHE}/go/mod}"
 (cd "$SRC" && go build -trimpath -ldflags "-s -w" -o "$WORK/bin/" \
-  ./pause ./ad-jobs-stand-in ./es-stand-in ./flow-recorder ./dns-stand-in ./global-alert-stand-in)
+  ./pause ./ad-jobs-stand-in ./es-stand-in ./flow-recorder ./global-alert-stand-in ./nslookup ./coredns)
 
 # copy_with_libraries ROOTFS BINARY: BINARY and every shared library it loads, at their paths.
 copy_with_libraries() {
@@ -69,18 +75,20 @@ copy_with_libraries() {
   done
 }
 
-# archive NAME DESCRIPTION ROOTFS ENTRYPOINT_JSON ENV_JSON TAG...: the docker-archive NAME.tar.
+# archive NAME DESCRIPTION ROOTFS ENTRYPOINT_JSON ENV_JSON TAG...: the docker-archive NAME.tar,
+# labelled a stand-in unless STAND_IN=false.
 archive() {
   local name="$1" description="$2" root="$3" entrypoint="$4" env="$5"; shift 5
+  local stand_in="${STAND_IN:-true}"
   local dir="$WORK/archive-$name" layer_sha config config_sha
   mkdir -p "$dir/layer" "$root/tmp"; chmod 1777 "$root/tmp"
   tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$root" -cf "$dir/layer/layer.tar" .
   layer_sha="$(sha256sum "$dir/layer/layer.tar" | cut -d' ' -f1)"
-  config="$(jq -cn --arg sha "sha256:${layer_sha}" --arg d "$description" \
+  config="$(jq -cn --arg sha "sha256:${layer_sha}" --arg d "$description" --arg s "$stand_in" \
     --argjson entrypoint "$entrypoint" --argjson env "$env" '{
       architecture: "amd64", os: "linux", created: "1970-01-01T00:00:00Z",
       config: { Entrypoint: $entrypoint, Env: $env, WorkingDir: "/",
-        Labels: { "calico-ad.test/stand-in": "true", "org.opencontainers.image.description": $d } },
+        Labels: { "calico-ad.test/stand-in": $s, "org.opencontainers.image.description": $d } },
       rootfs: { type: "layers", diff_ids: [$sha] },
       history: [{ created: "1970-01-01T00:00:00Z", created_by: "scripts/node-images.sh", comment: $d }] }')"
   config_sha="$(printf '%s' "$config" | sha256sum | cut -d' ' -f1)"
@@ -103,7 +111,10 @@ archive pause "calico-ad TEST STAND-IN: pod sandbox (waits for SIGTERM)" "$WORK/
 install -D -m 0755 "$WORK/bin/pause" "$WORK/netshoot/pause"
 copy_with_libraries "$WORK/netshoot" "$(command -v nmap)"
 mkdir -p "$WORK/netshoot/usr/share"; cp -a /usr/share/nmap "$WORK/netshoot/usr/share/nmap"
-archive netshoot "calico-ad TEST STAND-IN for nicolaka/netshoot: nmap from this machine's Debian package" \
+copy_with_libraries "$WORK/netshoot" "$(readlink -f /bin/sh)"
+mkdir -p "$WORK/netshoot/bin"; ln -s "$(readlink -f /bin/sh)" "$WORK/netshoot/bin/sh"
+install -D -m 0755 "$WORK/bin/nslookup" "$WORK/netshoot/usr/bin/nslookup"
+archive netshoot "calico-ad TEST STAND-IN for nicolaka/netshoot: nmap and sh from this machine's Debian packages, a Go nslookup" \
   "$WORK/netshoot" '["/pause"]' "$path_env" docker.io/nicolaka/netshoot:latest
 
 install -D -m 0755 "$WORK/bin/pause" "$WORK/centos/pause"
@@ -126,12 +137,15 @@ stand_in es-stand-in "Elasticsearch: the query subset the alert verification sen
 # The recorder runs nft (from this machine, with its libraries) to install its drop rules.
 copy_with_libraries "$WORK/flow-recorder" "$(command -v nft)"
 stand_in flow-recorder "Felix flow logs from the packets on the node's bridge, and default-deny ingress enforced with nftables DROP and NFLOG"
-stand_in dns-stand-in "kube-dns: Service names to their endpoints' addresses"
 install -D -m 0755 "$WORK/bin/global-alert-stand-in" "$WORK/global-alert-stand-in/global-alert-stand-in"
 archive global-alert-stand-in "calico-ad TEST STAND-IN for the intrusion-detection-controller: RuleBased GlobalAlerts counted on the flow logs" \
   "$WORK/global-alert-stand-in" '["/global-alert-stand-in"]' \
   "$(jq -cn --arg m "$MINUTE_SECONDS" '["PATH=/usr/local/bin:/usr/bin:/bin", "CALICO_AD_STAND_IN_MINUTE_SECONDS=\($m)"]')" \
   localhost/calico-ad/global-alert-stand-in:test-stand-in
+
+install -D -m 0755 "$WORK/bin/coredns" "$WORK/coredns/coredns"
+STAND_IN=false archive coredns "CoreDNS v1.15.0 (real), built from the Go module proxy with the plugins of the local node's Corefile" \
+  "$WORK/coredns" '["/coredns"]' "$path_env" localhost/calico-ad/coredns:v1.15.0
 
 touch "$WORK/out/complete"
 rm -rf "$OUT"; mkdir -p "$(dirname "$OUT")"; mv "$WORK/out" "$OUT"

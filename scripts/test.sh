@@ -34,10 +34,11 @@ export CALICO_AD_STAND_IN_MINUTE_SECONDS="${CALICO_AD_STAND_IN_MINUTE_SECONDS:-6
 # shellcheck source=scripts/env.sh
 source scripts/env.sh
 
-step "the local node's stand-in programs (go vet, go test)"
+step "the local node's programs: stand-ins and CoreDNS (go vet, go test)"
 (
   cd tools/node-images
-  export GOTOOLCHAIN=local GOWORK=off GOFLAGS=-mod=mod GOCACHE="${CALICO_AD_GOCACHE:-${CALICO_AD_CACHE}/go/build}"
+  export GOTOOLCHAIN=local GOWORK=off GOFLAGS=-mod=mod GOCACHE="${CALICO_AD_GOCACHE:-${CALICO_AD_CACHE}/go/build}" \
+    GOMODCACHE="${CALICO_AD_GOMODCACHE:-${CALICO_AD_CACHE}/go/mod}"
   go vet ./... && go test ./...
 )
 

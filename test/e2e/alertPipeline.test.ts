@@ -9,7 +9,7 @@
  * logs) records the scanner's packets on the node's bridge, the AD jobs image applies the
  * port_scan and ip_sweep rules with the thresholds in its env, the Elasticsearch stand-in
  * stores and searches,
- * and the kube-dns stand-in resolves the AD jobs' ELASTIC_HOST.
+ * and CoreDNS (real, as kube-dns) resolves the AD jobs' ELASTIC_HOST.
  *
  * The AD stand-in's minute is CALICO_AD_STAND_IN_MINUTE_SECONDS of the image (scripts/test.sh
  * starts the tests' node with 6 s; unset, 60 s), so its 5-minute search interval takes 30 s.
@@ -70,7 +70,7 @@ function setThresholds(portScan: number, ipSweep: number): void {
 }
 
 describe(
-    "the scan's alert derived from real packets, verified through kubectl port-forward (real engine, kubelet, nmap; STAND-INS: flow recorder, AD jobs, Elasticsearch, kube-dns)",
+    "the scan's alert derived from real packets, verified through kubectl port-forward (real engine, kubelet, nmap, CoreDNS; STAND-INS: flow recorder, AD jobs, Elasticsearch)",
     { skip, concurrency: false },
     () => {
         let stack: TestStack;

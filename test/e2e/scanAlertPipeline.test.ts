@@ -61,7 +61,7 @@ function applyDefaultDeny(): void {
 }
 
 describe(
-    "the rule-based scan alert on 3.18 derived from real packets, confirmed from the GlobalAlert's status and its global_alert event (real engine, kubelet, nmap, NetworkPolicy; STAND-INS: flow recorder with policy enforcement, GlobalAlert evaluator, Elasticsearch, kube-dns)",
+    "the rule-based scan alert on 3.18 derived from real packets, confirmed from the GlobalAlert's status and its global_alert event (real engine, kubelet, nmap, NetworkPolicy, CoreDNS; STAND-INS: flow recorder with policy enforcement, GlobalAlert evaluator, Elasticsearch)",
     { skip, concurrency: false },
     () => {
         let stack: TestStack;

@@ -8,10 +8,12 @@ import (
 )
 
 // rules are the thresholds of the detectors this stand-in runs, read from its env the way the
-// AD jobs read them (AD_port_scan_threshold, AD_ip_sweep_threshold, ES_bucket_size_minutes,
-// AD_DISABLED_JOBS). Source: ../shared/reference/calico-ad.md 2.1, 2.2; detection-tests.md 2.
+// AD jobs read them (AD_port_scan_threshold, AD_ip_sweep_threshold, AD_DGA_SCORE_THRESHOLD,
+// ES_bucket_size_minutes, AD_DISABLED_JOBS). Source: ../shared/reference/calico-ad.md 2.1, 2.2;
+// detection-tests.md 2.
 type rules struct {
 	portScanThreshold, ipSweepThreshold int
+	dgaThreshold                        float64
 	bucket                              time.Duration
 	disabled                            map[string]bool
 }
@@ -29,6 +31,11 @@ type anomaly struct {
 	job                 string
 	group               *group
 	distinct, threshold int
+	// For dga and dns_tunnel: the score cut-off, and the name with the highest score (dga) or
+	// longest encoded label (dns_tunnel).
+	scoreThreshold float64
+	topName        string
+	topValue       float64
 }
 
 func text(v any) string {
@@ -82,10 +89,10 @@ func detect(flows []map[string]any, r rules) []anomaly {
 	for _, k := range keys {
 		g := groups[k]
 		if !r.disabled["port_scan"] && len(g.ports) > r.portScanThreshold {
-			out = append(out, anomaly{"port_scan", g, len(g.ports), r.portScanThreshold})
+			out = append(out, anomaly{job: "port_scan", group: g, distinct: len(g.ports), threshold: r.portScanThreshold})
 		}
 		if !r.disabled["ip_sweep"] && len(g.ips) > r.ipSweepThreshold {
-			out = append(out, anomaly{"ip_sweep", g, len(g.ips), r.ipSweepThreshold})
+			out = append(out, anomaly{job: "ip_sweep", group: g, distinct: len(g.ips), threshold: r.ipSweepThreshold})
 		}
 	}
 	return out
@@ -95,15 +102,29 @@ func detect(flows []map[string]any, r rules) []anomaly {
 // (../shared/reference/calico-ad.md 4): the description starts with anomaly_detection.<job>.
 func (a anomaly) event(at time.Time, host string, bucket time.Duration) map[string]any {
 	g := a.group
-	what := map[string]string{"port_scan": "distinct destination ports", "ip_sweep": "distinct destination IPs"}[a.job]
 	source := g.namespace + "/" + g.nameAggr
+	within := fmt.Sprintf("within the %d-minute bucket from %s", int(bucket/time.Minute), time.Unix(g.bucketStart, 0).UTC().Format("15:04 UTC"))
+	record := map[string]any{"job": a.job, "bucket_start": g.bucketStart, "distinct": a.distinct,
+		"generated_by": "calico-ad TEST STAND-IN for the AD jobs"}
+	var description string
+	switch a.job {
+	case "dga":
+		description = fmt.Sprintf("anomaly_detection.dga: %s looked up %d names that look generated %s (highest score %.2f, for %s; threshold %g)",
+			source, a.distinct, within, a.topValue, a.topName, a.scoreThreshold)
+		record["threshold"], record["qname"], record["score"], record["dns_logs"] = a.scoreThreshold, a.topName, a.topValue, g.flows
+	case "dns_tunnel":
+		description = fmt.Sprintf("anomaly_detection.dns_tunnel: %s looked up %d names with an encoded subdomain %s (longest label %d characters, in %s)",
+			source, a.distinct, within, int(a.topValue), a.topName)
+		record["qname"], record["dns_logs"] = a.topName, g.flows
+	default:
+		what := map[string]string{"port_scan": "distinct destination ports", "ip_sweep": "distinct destination IPs"}[a.job]
+		description = fmt.Sprintf("anomaly_detection.%s: %s sent packets to %d %s %s (threshold %d)",
+			a.job, source, a.distinct, what, within, a.threshold)
+		record["threshold"], record["flows"] = a.threshold, g.flows
+	}
 	e := map[string]any{
 		"time": at.Unix(), "type": "anomaly_detection_job", "origin": a.job, "severity": 100, "host": host,
-		"description": fmt.Sprintf("anomaly_detection.%s: %s sent packets to %d %s within the %d-minute bucket from %s (threshold %d)",
-			a.job, source, a.distinct, what, int(bucket/time.Minute), time.Unix(g.bucketStart, 0).UTC().Format("15:04 UTC"), a.threshold),
-		"source_namespace": g.namespace, "source_name_aggr": g.nameAggr,
-		"record": map[string]any{"job": a.job, "bucket_start": g.bucketStart, "distinct": a.distinct,
-			"threshold": a.threshold, "flows": g.flows, "generated_by": "calico-ad TEST STAND-IN for the AD jobs"},
+		"description": description, "source_namespace": g.namespace, "source_name_aggr": g.nameAggr, "record": record,
 	}
 	if len(g.names) == 1 {
 		for name := range g.names {
@@ -146,15 +167,31 @@ func bucketStarts(flows []map[string]any, bucket time.Duration) map[int64]bool {
 	return out
 }
 
-// newAnomalies applies the rules to every flow record of the buckets that fresh records reach,
-// as the AD jobs search a whole bucket, so a scan whose records arrive in two flushes (two
-// cycles) is still counted once in full. Anomalies whose key is in alerted are left out.
-func newAnomalies(fresh, bucketFlows []map[string]any, r rules, alerted map[string]bool) []anomaly {
+// newAnomalies applies a log type's rules (detect or detectDNS) to every record of the buckets
+// that fresh records reach, as the AD jobs search a whole bucket, so a scan whose records arrive
+// in two flushes (two cycles) is still counted once in full. Anomalies whose key is in alerted
+// are left out.
+func newAnomalies(fresh, bucketRecords []map[string]any, r rules, alerted map[string]bool,
+	detect func([]map[string]any, rules) []anomaly) []anomaly {
 	touched := bucketStarts(fresh, r.bucket)
 	var out []anomaly
-	for _, a := range detect(bucketFlows, r) {
+	for _, a := range detect(bucketRecords, r) {
 		if touched[a.group.bucketStart] && !alerted[a.key()] {
 			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// alertedKeys are the keys (anomaly.key) of the anomalies that events already report.
+func alertedKeys(events []map[string]any) map[string]bool {
+	out := map[string]bool{}
+	for _, e := range events {
+		record, _ := e["record"].(map[string]any)
+		if start, ok := record["bucket_start"].(float64); ok {
+			a := anomaly{job: text(e["origin"]), group: &group{namespace: text(e["source_namespace"]),
+				nameAggr: text(e["source_name_aggr"]), bucketStart: int64(start)}}
+			out[a.key()] = true
 		}
 	}
 	return out

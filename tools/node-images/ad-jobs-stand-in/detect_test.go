@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -75,19 +76,36 @@ func TestStandInEventHasTheDocumentedShape(t *testing.T) {
 func TestStandInCountsAScanWhoseRecordsArriveInTwoCyclesOnceInFull(t *testing.T) {
 	first, second := scanFlows(220, 1200)[:120], scanFlows(220, 1200)[120:]
 	alerted := map[string]bool{}
-	if got := newAnomalies(first, first, workshop, alerted); len(got) != 0 {
+	if got := newAnomalies(first, first, workshop, alerted, detect); len(got) != 0 {
 		t.Fatalf("120 ports so far: want nothing, got %+v", got)
 	}
-	got := newAnomalies(second, append(append([]map[string]any{}, first...), second...), workshop, alerted)
+	got := newAnomalies(second, append(append([]map[string]any{}, first...), second...), workshop, alerted, detect)
 	if len(got) != 1 || got[0].job != "port_scan" || got[0].distinct != 220 {
 		t.Fatalf("the bucket read again in the second cycle: want one port_scan of 220 ports, got %+v", got)
 	}
 	alerted[got[0].key()] = true
 	late := scanFlows(221, 1200)[220:]
-	if again := newAnomalies(late, scanFlows(221, 1200), workshop, alerted); len(again) != 0 {
+	if again := newAnomalies(late, scanFlows(221, 1200), workshop, alerted, detect); len(again) != 0 {
 		t.Fatalf("a late record of an alerted bucket: want no second alert, got %+v", again)
 	}
-	if other := newAnomalies(scanFlows(1, 1500), scanFlows(220, 1200), workshop, alerted); len(other) != 0 {
+	if other := newAnomalies(scanFlows(1, 1500), scanFlows(220, 1200), workshop, alerted, detect); len(other) != 0 {
 		t.Fatalf("only buckets that fresh records reach are alerted: got %+v", other)
+	}
+}
+
+func TestStandInDoesNotAlertABucketAgainThatAnEventInTheIndexReports(t *testing.T) {
+	flows := scanFlows(220, 1200)
+	first := newAnomalies(flows, flows, workshop, map[string]bool{}, detect)
+	if len(first) != 1 {
+		t.Fatalf("want one port_scan anomaly, got %+v", first)
+	}
+	// The event as a new pod reads it back from Elasticsearch (JSON numbers are float64).
+	body, _ := json.Marshal(first[0].event(time.Unix(1300, 0), "node", 5*time.Minute))
+	var stored map[string]any
+	if err := json.Unmarshal(body, &stored); err != nil {
+		t.Fatal(err)
+	}
+	if again := newAnomalies(flows, flows, workshop, alertedKeys([]map[string]any{stored}), detect); len(again) != 0 {
+		t.Fatalf("a new pod alerted the same bucket again: %+v", again)
 	}
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // sourceFilter is a classic BPF program that keeps Ethernet frames carrying IPv4 from subnet
-// (their first 256 bytes) and drops every other frame.
+// (their first snapLength bytes) and drops every other frame.
 func sourceFilter(subnet netip.Prefix) []syscall.SockFilter {
 	net4 := subnet.Masked().Addr().As4()
 	mask := uint32(0xffffffff) << (32 - subnet.Bits())
@@ -23,10 +23,14 @@ func sourceFilter(subnet netip.Prefix) []syscall.SockFilter {
 		*syscall.LsfStmt(syscall.BPF_LD|syscall.BPF_W|syscall.BPF_ABS, 14+12),
 		*syscall.LsfStmt(syscall.BPF_ALU|syscall.BPF_AND|syscall.BPF_K, int(mask)),
 		*syscall.LsfJump(syscall.BPF_JMP|syscall.BPF_JEQ|syscall.BPF_K, int(binary.BigEndian.Uint32(net4[:])), 0, 1),
-		*syscall.LsfStmt(syscall.BPF_RET|syscall.BPF_K, 256),
+		*syscall.LsfStmt(syscall.BPF_RET|syscall.BPF_K, snapLength),
 		*syscall.LsfStmt(syscall.BPF_RET|syscall.BPF_K, 0),
 	}
 }
+
+// snapLength is how much of a frame the recorder reads: the headers, and a DNS message's header
+// and question (a name is at most 255 bytes).
+const snapLength = 512
 
 // packet is what the recorder reads from one Ethernet frame.
 type packet struct {
@@ -35,6 +39,8 @@ type packet struct {
 	srcPort, dstPort uint16
 	// starts is true for a packet that opens a flow: a TCP SYN without ACK, or any UDP packet.
 	starts bool
+	// payload is a UDP packet's payload, as far as it was captured.
+	payload []byte
 }
 
 // parseFrame reads an Ethernet II frame carrying IPv4 TCP or UDP; ok is false for anything else.
@@ -74,6 +80,9 @@ func parseIPv4(ip []byte) (p packet, ok bool) {
 	case 17:
 		p.proto = "udp"
 		p.starts = true
+		if len(l4) >= 8 {
+			p.payload = l4[8:]
+		}
 	default:
 		return p, false
 	}

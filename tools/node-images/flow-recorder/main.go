@@ -1,10 +1,13 @@
-// Command flow-recorder is a TEST STAND-IN for Felix's flow logs (and the fluentd that ships
-// them): it reads the packets the local node's pods send, from an AF_PACKET socket on the ports
+// Command flow-recorder is a TEST STAND-IN for Felix's flow logs and DNS logs (and the fluentd
+// that ships them): it reads the packets the local node's pods send, from an AF_PACKET socket on the ports
 // of the node's bridge (BRIDGE), maps addresses to pods through the API (a service account that
 // may only list pods and read FelixConfigurations), and every flowLogsFlushInterval of
 // FelixConfiguration `default` writes one flow log record per source, destination, protocol and
-// destination port to tigera_secure_ee_flows.<CLUSTER_NAME>.<date> in Elasticsearch. It sees
-// only packets: it reads no scan output, stack config or test expectation.
+// destination port to tigera_secure_ee_flows.<CLUSTER_NAME>.<date> in Elasticsearch. Likewise
+// every dnsLogsFlushInterval, one DNS log record per client, question, rcode and server, from the
+// DNS queries the pods send and the answers they receive (dns.go), to
+// tigera_secure_ee_dns.<CLUSTER_NAME>.<date>. It sees only packets: it reads no scan or
+// simulation output, stack config or test expectation.
 //
 // It also stands in for Felix's policy enforcement, in one shape only (policy.go): for the
 // node's pods that a default-deny ingress NetworkPolicy selects, an nftables rule in the forward
@@ -54,10 +57,13 @@ func bridgePorts(bridge string) map[int]bool {
 type recorder struct {
 	mu    sync.Mutex
 	flows flowTable
+	dns   dnsTable
 }
 
 // capture reads frames on every interface and keeps those a pod sends: received on a port of
-// the bridge (not PACKET_OUTGOING, which is the same frame on its way into the next pod).
+// the bridge (not PACKET_OUTGOING, which is the same frame on its way into the next pod). DNS
+// messages also count on their way into a pod, for the answers kube-dns (on the node's address,
+// in the subnet) sends back.
 func (r *recorder) capture(bridge string, subnet netip.Prefix) error {
 	fd, err := syscall.Socket(syscall.AF_PACKET, syscall.SOCK_RAW, int(htons(ethPAll)))
 	if err != nil {
@@ -72,7 +78,7 @@ func (r *recorder) capture(bridge string, subnet netip.Prefix) error {
 	var (
 		ports   = bridgePorts(bridge)
 		checked = time.Now()
-		buf     = make([]byte, 256)
+		buf     = make([]byte, snapLength)
 	)
 	for {
 		n, from, err := syscall.Recvfrom(fd, buf, syscall.MSG_TRUNC)
@@ -83,7 +89,7 @@ func (r *recorder) capture(bridge string, subnet netip.Prefix) error {
 			return err
 		}
 		ll, ok := from.(*syscall.SockaddrLinklayer)
-		if !ok || ll.Pkttype == syscall.PACKET_OUTGOING {
+		if !ok {
 			continue
 		}
 		now := time.Now()
@@ -98,11 +104,20 @@ func (r *recorder) capture(bridge string, subnet netip.Prefix) error {
 		if n > len(buf) {
 			n = len(buf)
 		}
-		if p, ok := parseFrame(buf[:n]); ok {
-			r.mu.Lock()
-			r.flows.add(p, now)
-			r.mu.Unlock()
+		p, ok := parseFrame(buf[:n])
+		if !ok {
+			continue
 		}
+		outgoing := ll.Pkttype == syscall.PACKET_OUTGOING
+		if outgoing && p.srcPort != 53 {
+			continue
+		}
+		r.mu.Lock()
+		if !outgoing {
+			r.flows.add(p, now)
+		}
+		r.dns.add(p, now)
+		r.mu.Unlock()
 	}
 }
 
@@ -217,15 +232,15 @@ func (r *recorder) readDenied(group uint16) error {
 	}
 }
 
-// felixFlushInterval reads flowLogsFlushInterval of FelixConfiguration default.
-func felixFlushInterval(api *kube.Client) time.Duration {
+// felixFlushIntervals reads flowLogsFlushInterval and dnsLogsFlushInterval of FelixConfiguration default.
+func felixFlushIntervals(api *kube.Client) (flows, dns time.Duration) {
 	var felix struct {
-		Spec struct{ FlowLogsFlushInterval string } `json:"spec"`
+		Spec struct{ FlowLogsFlushInterval, DNSLogsFlushInterval string } `json:"spec"`
 	}
 	if err := api.Get("/apis/projectcalico.org/v3/felixconfigurations/default", &felix); err != nil && err != kube.ErrNotFound {
-		log.Printf("reading FelixConfiguration default: %v (using the default flush interval)", err)
+		log.Printf("reading FelixConfiguration default: %v (using the default flush intervals)", err)
 	}
-	return flushInterval(felix.Spec.FlowLogsFlushInterval)
+	return flushInterval(felix.Spec.FlowLogsFlushInterval), flushInterval(felix.Spec.DNSLogsFlushInterval)
 }
 
 func main() {
@@ -242,19 +257,19 @@ func main() {
 	if err != nil {
 		log.Fatalf("Elasticsearch client: %v", err)
 	}
-	r := &recorder{flows: flowTable{}}
+	r := &recorder{flows: flowTable{}, dns: newDNSTable()}
 	go func() { log.Fatalf("capture on the ports of %s: %v", bridge, r.capture(bridge, subnet)) }()
 	group := nflogGroup(subnet)
 	go func() { log.Fatalf("reading NFLOG group %d: %v", group, r.readDenied(group)) }()
-	log.Printf("calico-ad TEST STAND-IN for Felix flow logs and policy enforcement: recording the pods on %s of node %s for cluster %s", bridge, node, cluster)
+	log.Printf("calico-ad TEST STAND-IN for Felix flow logs, DNS logs and policy enforcement: recording the pods on %s of node %s for cluster %s", bridge, node, cluster)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	enforced := make(chan struct{})
 	go func() { enforce(ctx, api, node, bridge, group); close(enforced) }()
 	defer func() { <-enforced }()
-	lastFlush := time.Now()
-	var pending []es.Doc
+	flows := &shipper{kind: "flow", index: func(at time.Time) string { return flowIndex(cluster, at) }, last: time.Now()}
+	dns := &shipper{kind: "DNS", index: func(at time.Time) string { return dnsIndex(cluster, at) }, last: time.Now()}
 	for {
 		select {
 		case <-ctx.Done():
@@ -262,34 +277,61 @@ func main() {
 		case <-time.After(time.Second):
 		}
 		now := time.Now()
-		if now.Sub(lastFlush) < felixFlushInterval(api) {
+		flowEvery, dnsEvery := felixFlushIntervals(api)
+		flowsDue, dnsDue := now.Sub(flows.last) >= flowEvery, now.Sub(dns.last) >= dnsEvery
+		if !flowsDue && !dnsDue {
 			continue
 		}
-		lastFlush = now
 		r.mu.Lock()
-		flows := r.flows
-		r.flows = flowTable{}
+		var flowTaken flowTable
+		var dnsTaken dnsTable
+		if flowsDue {
+			flowTaken, r.flows = r.flows, flowTable{}
+		}
+		if dnsDue {
+			dnsTaken, r.dns = r.dns, r.dns.next(now)
+		}
 		r.mu.Unlock()
-		if len(flows) > 0 {
-			known, err := pods(api, node)
-			if err != nil {
+		var known map[netip.Addr]endpoint
+		if len(flowTaken) > 0 || len(dnsTaken.answers) > 0 {
+			var err error
+			if known, err = pods(api, node); err != nil {
 				log.Printf("listing the node's pods: %v (addresses stay unnamed)", err)
 			}
-			for _, record := range flows.records(known, node, now) {
-				pending = append(pending, es.Doc{Index: flowIndex(cluster, now), Source: record})
-			}
 		}
-		if len(pending) == 0 {
-			continue
+		if flowsDue {
+			flows.ship(store, flowTaken.records(known, node, now), now)
 		}
-		// Kept for the next flush when Elasticsearch is not reachable yet, like fluentd's buffer.
-		if err := store.Bulk(pending); err != nil {
-			log.Printf("writing %d flow log records: %v (retrying at the next flush)", len(pending), err)
-			continue
+		if dnsDue {
+			dns.ship(store, dnsTaken.records(known, node, now), now)
 		}
-		log.Printf("wrote %d flow log records to %s", len(pending), flowIndex(cluster, now))
-		pending = nil
 	}
+}
+
+// shipper writes one kind of log record to its daily index at each flush.
+type shipper struct {
+	kind    string
+	index   func(time.Time) string
+	last    time.Time
+	pending []es.Doc
+}
+
+// ship writes the records of a flush, with any a previous flush could not write.
+func (s *shipper) ship(store *es.Client, records []map[string]any, now time.Time) {
+	s.last = now
+	for _, record := range records {
+		s.pending = append(s.pending, es.Doc{Index: s.index(now), Source: record})
+	}
+	if len(s.pending) == 0 {
+		return
+	}
+	// Kept for the next flush when Elasticsearch is not reachable yet, like fluentd's buffer.
+	if err := store.Bulk(s.pending); err != nil {
+		log.Printf("writing %d %s log records: %v (retrying at the next flush)", len(s.pending), s.kind, err)
+		return
+	}
+	log.Printf("wrote %d %s log records to %s", len(s.pending), s.kind, s.index(now))
+	s.pending = nil
 }
 
 // receiveBufferBytes holds a scan's burst (hundreds of SYNs in well under a second) while this
