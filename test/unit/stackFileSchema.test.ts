@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
@@ -30,8 +31,12 @@ const errorPaths = (errors: readonly ErrorObject[]) =>
         return field === undefined ? e.instancePath : `${e.instancePath}/${field}`;
     });
 
-const committedStackFiles = fs
-    .readdirSync(repoRoot)
+// Committed, not every file in the checkout: end-to-end tests running beside these add their own.
+const committedStackFiles = execFileSync("git", ["ls-files", "--", "Pulumi.*.yaml"], {
+    cwd: repoRoot,
+    encoding: "utf8",
+})
+    .split("\n")
     .filter((name) => /^Pulumi\.[^.]+\.yaml$/.test(name))
     .sort();
 
@@ -62,6 +67,15 @@ describe("the stack-file JSON Schema (schema/stack-config.schema.json)", () => {
         assert.deepEqual(
             Object.keys(keys[configKey("jobEnv")].properties ?? {}).sort(),
             envVarCatalog.map((e) => e.name).sort(),
+        );
+    });
+
+    it("finds the committed stack files", () => {
+        assert.deepEqual(
+            ["Pulumi.dev.yaml", "Pulumi.local.yaml"].filter(
+                (f) => !committedStackFiles.includes(f),
+            ),
+            [],
         );
     });
 
