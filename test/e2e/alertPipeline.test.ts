@@ -18,7 +18,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { committedConfig, getObject, kubectl, missingNode, TestStack } from "./harness";
-import { runPod, workshopPods } from "./node";
+import { podLogs, runPod, workshopPods } from "./node";
 
 const skip = missingNode();
 const ids = "tigera-intrusion-detection";
@@ -40,12 +40,6 @@ interface Report {
     secondsAfterScan?: number;
     secondsAfterSimulation?: number;
     reason?: string;
-}
-
-function logs(args: string[]): string {
-    const result = kubectl(["logs", ...args]);
-    assert.equal(result.status, 0, result.stderr);
-    return result.stdout;
 }
 
 /**
@@ -142,13 +136,13 @@ describe(
             assert.equal(report.index, "tigera_secure_ee_events.local-cluster.lma");
             assert.ok((report.secondsAfterScan ?? Infinity) <= 2 * detectionSeconds + 30);
             assert.match(
-                logs(["-n", ids, "deployment/ad-jobs-deployment"]),
+                podLogs(["-n", ids, "deployment/ad-jobs-deployment"]),
                 /AlertClient: sent [1-9]\d* alerts with anomalies\./,
             );
             // The search went through the port-forward into the Elasticsearch stand-in's pod,
             // as the AD user.
             assert.match(
-                logs(["-n", "tigera-guardian", "deployment/calico-ad-es-stand-in"]),
+                podLogs(["-n", "tigera-guardian", "deployment/calico-ad-es-stand-in"]),
                 /POST \/tigera_secure_ee_events\.local-cluster\*\/_search user="fake-ad-job-user" -> 200/,
             );
         });
@@ -171,7 +165,7 @@ describe(
                 }
                 return true;
             });
-            const adLog = logs(["-n", ids, "deployment/ad-jobs-deployment"]);
+            const adLog = podLogs(["-n", ids, "deployment/ad-jobs-deployment"]);
             assert.match(adLog, /port_scan threshold 300, ip_sweep threshold 100/);
             const cycles = [
                 ...adLog.matchAll(
@@ -213,7 +207,7 @@ describe(
                 assert.equal(report.status, "unauthorized", JSON.stringify(report));
                 assert.match(report.reason ?? "", /refused the AD user \(HTTP 401\)/);
                 assert.match(
-                    logs(["-n", "tigera-guardian", "deployment/calico-ad-es-stand-in"]),
+                    podLogs(["-n", "tigera-guardian", "deployment/calico-ad-es-stand-in"]),
                     /_search user="fake-ad-job-user" -> 401/,
                 );
             } finally {

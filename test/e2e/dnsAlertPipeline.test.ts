@@ -21,7 +21,7 @@ import { defaultLookupDomain } from "../../catalog/simulation";
 import { dgaNames } from "../../simulations/dga";
 import { repoRoot } from "../helpers";
 import { committedConfig, getObject, kubectl, missingNode, TestStack } from "./harness";
-import { deleteNamespace, runPod } from "./node";
+import { deleteNamespace, podLogs, runPod } from "./node";
 
 const skip = missingNode();
 const ids = "tigera-intrusion-detection";
@@ -39,12 +39,6 @@ interface Report {
     source?: string;
     description?: string;
     secondsAfterSimulation?: number;
-}
-
-function logs(args: string[]): string {
-    const result = kubectl(["logs", ...args]);
-    assert.equal(result.status, 0, result.stderr);
-    return result.stdout;
 }
 
 describe(
@@ -115,7 +109,7 @@ describe(
             ).exec(report.description ?? "");
             assert.ok(counted && Number(counted[1]) >= lookups / 2, report.description);
             // Every name reached the real DNS server, which answered it itself.
-            const served = logs(["-n", "kube-system", "deployment/coredns"]);
+            const served = podLogs(["-n", "kube-system", "deployment/coredns"]);
             for (const name of dgaNames(lookups, defaultLookupDomain)) {
                 assert.match(
                     served,
@@ -126,11 +120,11 @@ describe(
                 );
             }
             assert.match(
-                logs(["-n", "calico-system", "deployment/calico-ad-flow-recorder"]),
+                podLogs(["-n", "calico-system", "deployment/calico-ad-flow-recorder"]),
                 /wrote \d+ DNS log records to tigera_secure_ee_dns\.local-cluster\.\d{8}/,
             );
             assert.match(
-                logs(["-n", ids, "deployment/ad-jobs-deployment"]),
+                podLogs(["-n", ids, "deployment/ad-jobs-deployment"]),
                 /AlertClient: sent [1-9]\d* alerts with anomalies\. DNS: [1-9]\d* records\./,
             );
         });
@@ -153,7 +147,7 @@ describe(
                 );
                 return true;
             });
-            const adLog = logs(["-n", ids, "deployment/ad-jobs-deployment"]);
+            const adLog = podLogs(["-n", ids, "deployment/ad-jobs-deployment"]);
             assert.match(adLog, /dga score threshold 1 \(stand-in rule\)/);
             // dga sent nothing (other jobs may alert an earlier test's traffic in the window).
             const cycles = [...adLog.matchAll(/DNS: (\d+) records\. By job: .*\bdga=(\d+)\b/g)];

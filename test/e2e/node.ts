@@ -3,6 +3,7 @@
  * pods that really run, and nftables on the node's bridge device counting what a pod sends.
  * Needs root and nft.
  */
+import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { applyFelixDefault, felixResource, getObject, kubectl } from "./harness";
 
@@ -180,4 +181,11 @@ export function workshopPods(namespace: string, scanners: readonly string[]): ()
             kubectl(["delete", felixResource, "default", "--ignore-not-found"]);
         }
     };
+}
+
+/** `kubectl logs ARGS`: the output, or an assertion failure with kubectl's error. */
+export function podLogs(args: string[]): string {
+    const result = kubectl(["logs", ...args]);
+    assert.equal(result.status, 0, result.stderr);
+    return result.stdout;
 }

@@ -22,7 +22,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { repoRoot } from "../helpers";
 import { getObject, kubeContext, kubectl, missingNode, TestStack } from "./harness";
-import { workshopPods } from "./node";
+import { podLogs, workshopPods } from "./node";
 
 const skip = missingNode();
 const ids = "tigera-intrusion-detection";
@@ -40,12 +40,6 @@ interface Report {
     index?: string;
     confirmedBy?: string[];
     reason?: string;
-}
-
-function logs(args: string[]): string {
-    const result = kubectl(["logs", ...args]);
-    assert.equal(result.status, 0, result.stderr);
-    return result.stdout;
 }
 
 /** The workshop's default-deny fixture, applied in the test's namespace. */
@@ -115,14 +109,14 @@ describe(
             ).status;
             assert.ok(status?.lastEvent, JSON.stringify(status));
             assert.match(
-                logs(["-n", ids, "deployment/calico-ad-global-alert-stand-in"]),
+                podLogs(["-n", ids, "deployment/calico-ad-global-alert-stand-in"]),
                 new RegExp(
                     `${alertName.replace(".", "\\.")}: \\d+ flow log documents in the last 2m10s, [1-9]\\d* events written`,
                 ),
             );
             // Denied records exist only because the drop rule's NFLOG reported the packets.
             assert.match(
-                logs(["-n", "calico-system", "deployment/calico-ad-flow-recorder"]),
+                podLogs(["-n", "calico-system", "deployment/calico-ad-flow-recorder"]),
                 new RegExp(`default-deny ingress enforced for \\[[^\\]]*\\] .*NFLOG group`),
             );
         });
@@ -165,7 +159,7 @@ describe(
                 /status\.lastEvent of GlobalAlert calico-ad\.port-scan is not later than the scan/,
             );
             assert.match(
-                logs(["-n", ids, "deployment/calico-ad-global-alert-stand-in"]),
+                podLogs(["-n", ids, "deployment/calico-ad-global-alert-stand-in"]),
                 /calico-ad\.port-scan: \d+ flow log documents in the last 2m10s, 0 events written/,
             );
         });

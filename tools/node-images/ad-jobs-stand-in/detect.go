@@ -2,7 +2,8 @@ package main
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -80,13 +81,8 @@ func detect(flows []map[string]any, r rules) []anomaly {
 			g.ips[ip] = true
 		}
 	}
-	keys := make([]string, 0, len(groups))
-	for k := range groups {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var out []anomaly
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(groups)) {
 		g := groups[k]
 		if !r.disabled["port_scan"] && len(g.ports) > r.portScanThreshold {
 			out = append(out, anomaly{job: "port_scan", group: g, distinct: len(g.ports), threshold: r.portScanThreshold})

@@ -2,8 +2,9 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -172,13 +173,8 @@ func detectDNS(records []map[string]any, r rules) []anomaly {
 			add("dns_tunnel", f, int64(start), qname, float64(len(label)))
 		}
 	}
-	keys := make([]string, 0, len(groups))
-	for k := range groups {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var out []anomaly
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(groups)) {
 		g := groups[k]
 		job := k[:strings.Index(k, "/")]
 		a := anomaly{job: job, group: g.client, distinct: len(g.names), scoreThreshold: r.dgaThreshold}
