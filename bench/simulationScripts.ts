@@ -6,17 +6,22 @@
  * scan of the same target.
  */
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { version } from "../catalog/versions";
 import { parseSimulation, SimulationContext } from "../config/simulation";
 import { AnySimulation, simulationCommand } from "../simulations/definition";
 import { simulations } from "../simulations/registry";
-import { kubectlShim, ScanLab, WireCounts } from "../test/netns/lab";
+import { kubectlShim, ScanLab } from "../test/netns/lab";
+import { repoRoot } from "../test/helpers";
 
 /** One simulation's run: its time, what the dropping target saw, and its summary line. */
 export interface SimulationRun {
     readonly key: string;
     readonly seconds: number;
-    readonly counts: WireCounts;
+    /** What reached the target, as counted there. */
+    readonly reached: string;
     readonly summary: string;
 }
 
@@ -59,29 +64,56 @@ function measuredSettings(lab: ScanLab): Record<string, unknown> {
 }
 
 /**
- * Why the lab cannot run a simulation's command, or undefined when it can. The DNS lookups need
- * `nslookup` in the scanner, which runs this machine's tools (as the local node's netshoot
- * STAND-IN does), and a resolver inside the lab; this machine has no nslookup and the lab no
- * resolver yet.
+ * The DNS simulations' tools, built from tools/node-images into a temporary directory: the Go
+ * `nslookup` that the local node's netshoot STAND-IN carries (this machine has none), and CoreDNS
+ * for the lab's resolver. Returns why not when Go cannot build them.
  */
-function unavailable(definition: AnySimulation): string | undefined {
-    return definition.script.commandSuffix === "lookups"
-        ? "not measured: its nslookup loop needs nslookup in the scanner (this machine, whose tools the lab's scanner runs, has none) and a resolver in the lab (none yet)"
-        : undefined;
+function buildDnsTools(): { bin: string; remove: () => void } | { why: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "calico-ad-bench-dns-"));
+    const cache = process.env.CALICO_AD_CACHE ?? path.join(os.homedir(), ".cache", "calico-ad");
+    const build = spawnSync("go", ["build", "-o", dir, "./nslookup", "./coredns"], {
+        cwd: path.join(repoRoot, "tools", "node-images"),
+        encoding: "utf8",
+        env: {
+            ...process.env,
+            GOTOOLCHAIN: "local",
+            GOWORK: "off",
+            GOFLAGS: "-mod=mod",
+            GOCACHE: process.env.CALICO_AD_GOCACHE ?? path.join(cache, "go", "build"),
+            GOMODCACHE: process.env.CALICO_AD_GOMODCACHE ?? path.join(cache, "go", "mod"),
+        },
+    });
+    const remove = () => fs.rmSync(dir, { recursive: true, force: true });
+    if (build.status !== 0) {
+        remove();
+        return {
+            why: `not measured: building nslookup and CoreDNS from tools/node-images failed: ${(build.error?.message ?? build.stderr).trim().split("\n").slice(-3).join("; ")}`,
+        };
+    }
+    return { bin: dir, remove };
 }
 
-/** Runs every registered simulation's script once against the lab, in registry order. */
+/**
+ * Runs every registered simulation's script once against the lab, in registry order: the scans
+ * at the dropping target, the DNS lookups through the lab's CoreDNS (in the resetting target's
+ * namespace), each with what reached its target.
+ */
 export function runSimulationScripts(lab: ScanLab): (SimulationRun | SkippedSimulation)[] {
     const settings = measuredSettings(lab);
     const shim = kubectlShim(lab, { podIps: lab.dropTarget });
+    const dns = buildDnsTools();
     try {
+        if ("bin" in dns) {
+            lab.startResolver(path.join(dns.bin, "coredns"));
+        }
         return Object.entries(simulations).map(([key, definition]: [string, AnySimulation]) => {
-            const why = unavailable(definition);
-            if (why) {
-                return { key, why };
+            const lookups = definition.script.commandSuffix === "lookups";
+            if (lookups && "why" in dns) {
+                return { key, why: dns.why };
             }
             const run = simulationCommand(definition, settings[key], undefined);
             lab.resetCounts();
+            const namesBefore = lab.namesAsked();
             const start = process.hrtime.bigint();
             const result = spawnSync(
                 "/bin/sh",
@@ -91,7 +123,9 @@ export function runSimulationScripts(lab: ScanLab): (SimulationRun | SkippedSimu
                     env: {
                         ...process.env,
                         ...run.environment,
-                        PATH: `${shim.bin}:${process.env.PATH}`,
+                        PATH: [shim.bin, ...("bin" in dns ? [dns.bin] : []), process.env.PATH].join(
+                            ":",
+                        ),
                     },
                     timeout: scriptTimeoutSeconds * 1000,
                     killSignal: "SIGKILL",
@@ -103,9 +137,16 @@ export function runSimulationScripts(lab: ScanLab): (SimulationRun | SkippedSimu
                     `${key} failed (${result.status ?? "timed out"}): ${result.stderr.trim()}`,
                 );
             }
-            return { key, seconds, counts: lab.counts("drop"), summary: result.stdout.trim() };
+            const counts = lab.counts("drop");
+            const reached = lookups
+                ? `${lab.namesAsked() - namesBefore} distinct names asked at the lab's CoreDNS (its query log)`
+                : `${counts.ports} ports, ${counts.addresses} addresses, ${counts.probes} probes on the wire`;
+            return { key, seconds, reached, summary: result.stdout.trim() };
         });
     } finally {
         shim.remove();
+        if ("bin" in dns) {
+            dns.remove();
+        }
     }
 }

@@ -7,7 +7,7 @@
  * exist only inside these namespaces; the scanner has no default route, so no probe can leave.
  * Needs root, iproute2, nftables and nmap.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -160,6 +160,7 @@ export class ScanLab {
     /** Routed into the dropping namespace: 64 addresses for ip sweeps. */
     readonly sweepRange = "198.18.64.0/26";
     private created: string[] = [];
+    private resolver?: { process: ChildProcess; log: () => string; config: string };
 
     /** Builds the namespaces; on any failure removes whatever it made and rethrows. */
     constructor() {
@@ -302,8 +303,60 @@ export class ScanLab {
         };
     }
 
+    /**
+     * A DNS server for the scanner: `coredns` (a binary built from tools/node-images) in the
+     * resetting target's namespace on its address, logging each query and answering NXDOMAIN to
+     * every name, and the scanner namespace's resolv.conf naming it (`ip netns exec` mounts
+     * /etc/netns/NS/resolv.conf over /etc/resolv.conf). Returns once it listens.
+     */
+    startResolver(coredns: string): void {
+        const config = fs.mkdtempSync(path.join(os.tmpdir(), "calico-ad-lab-dns-"));
+        fs.writeFileSync(
+            path.join(config, "Corefile"),
+            `.:53 {\n    bind ${this.resetTarget}\n    log\n    template ANY ANY {\n        rcode NXDOMAIN\n    }\n}\n`,
+        );
+        // A file, not a pipe: the benchmark reads it between synchronous runs.
+        const logFile = path.join(config, "log");
+        const out = fs.openSync(logFile, "w");
+        const server = spawn(
+            "ip",
+            ["netns", "exec", this.targets.reset, coredns, "-conf", path.join(config, "Corefile")],
+            { stdio: ["ignore", out, out] },
+        );
+        fs.closeSync(out);
+        const log = () => fs.readFileSync(logFile, "utf8");
+        this.resolver = { process: server, log, config };
+        fs.mkdirSync(`/etc/netns/${this.scanner}`, { recursive: true });
+        fs.writeFileSync(
+            `/etc/netns/${this.scanner}/resolv.conf`,
+            `nameserver ${this.resetTarget}\n`,
+        );
+        for (let waited = 0; ; waited++) {
+            const sockets = run("ip", ["netns", "exec", this.targets.reset, "ss", "-lnu"]);
+            if (sockets.includes(`${this.resetTarget}:53`)) {
+                return;
+            }
+            if (waited >= 50 || server.exitCode !== null) {
+                throw new Error(`the lab's CoreDNS did not start listening: ${log().trim()}`);
+            }
+            execFileSync("sleep", ["0.2"]);
+        }
+    }
+
+    /** The distinct names the lab's DNS server was asked since it started, from its query log. */
+    namesAsked(): number {
+        const names = [...(this.resolver?.log() ?? "").matchAll(/"[A-Z]+ IN (\S+) udp/g)];
+        return new Set(names.map(([, name]) => name)).size;
+    }
+
     /** Deletes the namespaces (and with them their interfaces); safe to call twice. */
     destroy(): void {
+        if (this.resolver) {
+            this.resolver.process.kill("SIGKILL");
+            fs.rmSync(this.resolver.config, { recursive: true, force: true });
+            fs.rmSync(`/etc/netns/${this.scanner}`, { recursive: true, force: true });
+            this.resolver = undefined;
+        }
         for (const ns of this.created.reverse()) {
             spawnSync("ip", ["netns", "delete", ns]);
         }
