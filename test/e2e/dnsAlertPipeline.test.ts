@@ -15,17 +15,14 @@
  * Needs the node; skips with the reason otherwise, and fails with CALICO_AD_REQUIRE_ALL_TESTS=1.
  */
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { defaultLookupDomain } from "../../catalog/simulation";
 import { dgaNames } from "../../simulations/dga";
-import { repoRoot } from "../helpers";
-import { committedConfig, getObject, kubectl, missingNode, TestStack } from "./harness";
-import { deleteNamespace, podLogs, runPod } from "./node";
+import { committedConfig, kubectl, missingNode, TestStack } from "./harness";
+import { podLogs, workshopPods } from "./node";
 
 const skip = missingNode();
 const ids = "tigera-intrusion-detection";
-const felix = "felixconfigurations.projectcalico.org";
 const namespace = `cad-e2e-dns-${process.pid}`;
 const minuteSeconds = Number(process.env.CALICO_AD_STAND_IN_MINUTE_SECONDS ?? "60");
 // Demo mode's Felix DNS log flush (10 s), then the AD job's next search (every 5 of its minutes).
@@ -46,7 +43,6 @@ describe(
     { skip, concurrency: false },
     () => {
         let stack: TestStack;
-        let createdFelix = false;
         const config = (
             scannerPod: string,
             timeoutSeconds: number,
@@ -66,19 +62,9 @@ describe(
         });
         const upOutputs = async () => (await stack.stack.up()).outputs;
 
+        let removePods = () => {};
         before(async () => {
-            if (!getObject(felix, "default")) {
-                kubectl([
-                    "apply",
-                    "-f",
-                    path.join(repoRoot, "test/fixtures/cluster/35-felixconfiguration-default.yaml"),
-                ]);
-                createdFelix = true;
-            }
-            runPod(namespace, "netshoot", "docker.io/nicolaka/netshoot:latest", { app: "scanner" });
-            runPod(namespace, "netshoot2", "docker.io/nicolaka/netshoot:latest", {
-                app: "scanner",
-            });
+            removePods = workshopPods(namespace, ["netshoot", "netshoot2"]);
             stack = await TestStack.create(
                 "dns-alert",
                 config("netshoot", 2 * detectionSeconds + 30, "warn"),
@@ -86,10 +72,7 @@ describe(
         });
         after(async () => {
             await stack?.remove();
-            deleteNamespace(namespace);
-            if (createdFelix) {
-                kubectl(["delete", felix, "default", "--ignore-not-found"]);
-            }
+            removePods();
         });
 
         it("30 lookups of generated names reach CoreDNS, which answers NXDOMAIN; the DNS log records they become trip the dga rule at the default threshold of 0.5 and detectionTests reports found", async () => {
