@@ -11,16 +11,18 @@
 #              libraries and data, and sh (dash), copied from this machine (Debian's packages),
 #              and an nslookup built from tools/node-images/nslookup for the DNS simulations
 #   centos     docker.io/library/centos:latest, the workshop's target: nothing but pause
-#   ad-jobs    quay.io/tigera/anomaly_detection_jobs:v3.12.0 (the workshop release; more tags
-#              with CALICO_AD_AD_IMAGE_TAGS="v3.12.0 v3.11.0"): a program installed as python3
-#              that answers the /ad/ping probes on port 8000 and runs the port_scan and ip_sweep
-#              detectors on the flow logs; its minute lasts CALICO_AD_STAND_IN_MINUTE_SECONDS
-#              (default 60; the tests shorten it), set in the image's env
+#   ad-jobs    quay.io/tigera/anomaly_detection_jobs:v3.12.0 (the workshop release, as a
+#              Deployment) and :v3.16.0 (the GlobalAlert era's detection Jobs); other tags with
+#              CALICO_AD_AD_IMAGE_TAGS="v3.12.0 v3.11.0": a program installed as python3 that
+#              answers the /ad/ping probes on port 8000 and runs the port_scan, ip_sweep, dga and
+#              dns_tunnel detectors on the flow and DNS logs; its minute lasts
+#              CALICO_AD_STAND_IN_MINUTE_SECONDS (default 60; the tests shorten it), in its env
 #   es         localhost/calico-ad/es-stand-in:test-stand-in: Elasticsearch's API subset
 #   flows      localhost/calico-ad/flow-recorder:test-stand-in: Felix's flow logs, from packets,
 #              and its policy enforcement for default-deny ingress (nft from this machine)
 #   alerts     localhost/calico-ad/global-alert-stand-in:test-stand-in: the intrusion-detection
-#              controller's RuleBased GlobalAlert evaluation; its minute is the same setting
+#              controller's detection CronJobs for AnomalyDetection GlobalAlerts and its RuleBased
+#              GlobalAlert evaluation; its minute is the same setting
 #
 # And one real program, not a stand-in (no stand-in label):
 #
@@ -40,7 +42,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 log() { printf '[node-images] %s\n' "$*" >&2; }
 die() { printf '[node-images] ERROR: %s\n' "$*" >&2; exit 1; }
 
-AD_TAGS="${CALICO_AD_AD_IMAGE_TAGS:-v3.12.0}"
+AD_TAGS="${CALICO_AD_AD_IMAGE_TAGS:-v3.12.0 v3.16.0}"
 MINUTE_SECONDS="${CALICO_AD_STAND_IN_MINUTE_SECONDS:-60}"
 [[ "$MINUTE_SECONDS" =~ ^[1-9][0-9]{0,2}$ ]] \
   || die "CALICO_AD_STAND_IN_MINUTE_SECONDS must be a whole number of seconds from 1 to 999, got '${MINUTE_SECONDS}'"
@@ -123,7 +125,7 @@ archive centos "calico-ad TEST STAND-IN for the workshop's centos target pod (ru
 
 install -D -m 0755 "$WORK/bin/ad-jobs-stand-in" "$WORK/ad-jobs/usr/local/bin/python3"
 ad_refs=(); for tag in $AD_TAGS; do ad_refs+=("quay.io/tigera/anomaly_detection_jobs:${tag}"); done
-archive ad-jobs "calico-ad TEST STAND-IN for the AD jobs image: /ad/ping on 8000, port_scan and ip_sweep on the flow logs" \
+archive ad-jobs "calico-ad TEST STAND-IN for the AD jobs image: /ad/ping on 8000, port_scan and ip_sweep on the flow logs, stand-in dga and dns_tunnel rules on the DNS logs" \
   "$WORK/ad-jobs" '["/usr/local/bin/python3"]' \
   "$(jq -cn --arg m "$MINUTE_SECONDS" '["PATH=/usr/local/bin:/usr/bin:/bin", "CALICO_AD_STAND_IN_MINUTE_SECONDS=\($m)"]')" \
   "${ad_refs[@]}"
@@ -138,7 +140,7 @@ stand_in es-stand-in "Elasticsearch: the query subset the alert verification sen
 copy_with_libraries "$WORK/flow-recorder" "$(command -v nft)"
 stand_in flow-recorder "Felix flow logs from the packets on the node's bridge, and default-deny ingress enforced with nftables DROP and NFLOG"
 install -D -m 0755 "$WORK/bin/global-alert-stand-in" "$WORK/global-alert-stand-in/global-alert-stand-in"
-archive global-alert-stand-in "calico-ad TEST STAND-IN for the intrusion-detection-controller: RuleBased GlobalAlerts counted on the flow logs" \
+archive global-alert-stand-in "calico-ad TEST STAND-IN for the intrusion-detection-controller: detection CronJobs of AnomalyDetection GlobalAlerts, RuleBased GlobalAlerts counted on the flow logs" \
   "$WORK/global-alert-stand-in" '["/global-alert-stand-in"]' \
   "$(jq -cn --arg m "$MINUTE_SECONDS" '["PATH=/usr/local/bin:/usr/bin:/bin", "CALICO_AD_STAND_IN_MINUTE_SECONDS=\($m)"]')" \
   localhost/calico-ad/global-alert-stand-in:test-stand-in

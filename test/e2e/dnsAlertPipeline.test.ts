@@ -9,9 +9,8 @@
  * applies its stand-in dga rule (a randomness score of each qname's labels against
  * AD_DGA_SCORE_THRESHOLD from its env), the Elasticsearch stand-in stores and searches.
  *
- * The workshop's 3.12 release has dga; dns_tunnel exists only in CE 3.15 to 3.17, whose AD jobs
- * the intrusion-detection-controller would start from PodTemplates, which the local node does
- * not run: its rule is tested in Go (tools/node-images/ad-jobs-stand-in/dns_test.go).
+ * The workshop's 3.12 release has dga; dns_tunnel, which only CE 3.15 to 3.17 have, is
+ * dnsTunnelPipeline.test.ts.
  * Needs the node; skips with the reason otherwise, and fails with CALICO_AD_REQUIRE_ALL_TESTS=1.
  */
 import assert from "node:assert/strict";
@@ -19,7 +18,7 @@ import { after, before, describe, it } from "node:test";
 import { defaultLookupDomain } from "../../catalog/simulation";
 import { dgaNames } from "../../simulations/dga";
 import { committedConfig, kubectl, missingNode, TestStack } from "./harness";
-import { podLogs, workshopPods } from "./node";
+import { assertCoreDnsAnsweredNxdomain, podLogs, workshopPods } from "./node";
 
 const skip = missingNode();
 const ids = "tigera-intrusion-detection";
@@ -92,16 +91,7 @@ describe(
             ).exec(report.description ?? "");
             assert.ok(counted && Number(counted[1]) >= lookups / 2, report.description);
             // Every name reached the real DNS server, which answered it itself.
-            const served = podLogs(["-n", "kube-system", "deployment/coredns"]);
-            for (const name of dgaNames(lookups, defaultLookupDomain)) {
-                assert.match(
-                    served,
-                    new RegExp(
-                        `"A IN ${name.replace(/\./g, "\\.")}\\. udp \\d+ \\w+ \\d+" NXDOMAIN`,
-                    ),
-                    `CoreDNS's log has no NXDOMAIN answer for ${name}`,
-                );
-            }
+            assertCoreDnsAnsweredNxdomain(dgaNames(lookups, defaultLookupDomain));
             assert.match(
                 podLogs(["-n", "calico-system", "deployment/calico-ad-flow-recorder"]),
                 /wrote \d+ DNS log records to tigera_secure_ee_dns\.local-cluster\.\d{8}/,

@@ -189,3 +189,15 @@ export function podLogs(args: string[]): string {
     assert.equal(result.status, 0, result.stderr);
     return result.stdout;
 }
+
+/** Asserts that CoreDNS (the node's kube-dns) logged its own NXDOMAIN answer to each A query. */
+export function assertCoreDnsAnsweredNxdomain(names: readonly string[]): void {
+    const served = podLogs(["-n", "kube-system", "deployment/coredns"]);
+    for (const name of names) {
+        assert.match(
+            served,
+            new RegExp(`"A IN ${name.replace(/\./g, "\\.")}\\. udp \\d+ \\w+ \\d+" NXDOMAIN`),
+            `CoreDNS's log has no NXDOMAIN answer for ${name}`,
+        );
+    }
+}

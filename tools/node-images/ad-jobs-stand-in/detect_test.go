@@ -109,3 +109,14 @@ func TestStandInDoesNotAlertABucketAgainThatAnEventInTheIndexReports(t *testing.
 		t.Fatalf("a new pod alerted the same bucket again: %+v", again)
 	}
 }
+
+func TestADetectionJobRunsOnlyItsEnabledDetectorsAndTheDeploymentNeverRunsDnsTunnel(t *testing.T) {
+	job := disabledFor(true, "dns_tunnel", "dga")
+	if job["dns_tunnel"] || !job["dga"] || !job["port_scan"] || !job["ip_sweep"] {
+		t.Errorf("detection job for dns_tunnel disables %v", job)
+	}
+	deployment := disabledFor(false, "dns_tunnel", "ip_sweep")
+	if !deployment["dns_tunnel"] || !deployment["ip_sweep"] || deployment["dga"] || deployment["port_scan"] {
+		t.Errorf("manifest-era Deployment with AD_DISABLED_JOBS=ip_sweep disables %v", deployment)
+	}
+}

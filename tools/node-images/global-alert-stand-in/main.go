@@ -1,19 +1,23 @@
-// Command global-alert-stand-in is a TEST STAND-IN for the GlobalAlert evaluation of Calico
-// Enterprise's intrusion-detection-controller, which cannot run here. It reads the GlobalAlerts
-// of type RuleBased (AnomalyDetection ones belong to AD and are left alone), and for each, one
-// `period` after it first sees it and every `period` after, counts the flow log documents of
-// tigera_secure_ee_flows.<CLUSTER_NAME>.* whose end_time is within `lookback` and that match its
-// query (evaluate.go: the AND of `key = value` / `key != value` comparisons), per combination of
-// its aggregateBy fields; for each count that satisfies condition and threshold it writes a
-// global_alert event to tigera_secure_ee_events.<CLUSTER_NAME>.lma, and it sets the alert's
-// status (lastUpdate, active, healthy, lastExecuted, lastEvent, errorConditions). It reads
-// nothing but the GlobalAlerts and the flow records. CALICO_AD_STAND_IN_MINUTE_SECONDS (the
-// image's env; default 60) shortens its minute, and so each period, for tests; the lookback is
+// Command global-alert-stand-in is a TEST STAND-IN for the GlobalAlert controllers of Calico
+// Enterprise's intrusion-detection-controller, which cannot run here. For GlobalAlerts of type
+// AnomalyDetection (CE 3.13 to 3.17) it keeps a detection CronJob per alert, built from the
+// operator's PodTemplate tigera.io.detectors.detection (detectors.go); the kube-controller-manager
+// and kubelet run its Jobs, and the AD jobs image they start does the detecting. For GlobalAlerts
+// of type RuleBased, one `period` after it first sees each and every `period` after, it counts
+// the flow log documents of tigera_secure_ee_flows.<CLUSTER_NAME>.* whose end_time is within
+// `lookback` and that match its query (evaluate.go: the AND of `key = value` / `key != value`
+// comparisons), per combination of its aggregateBy fields; for each count that satisfies
+// condition and threshold it writes a global_alert event to
+// tigera_secure_ee_events.<CLUSTER_NAME>.lma, and it sets the alert's status (lastUpdate, active,
+// healthy, lastExecuted, lastEvent, errorConditions). It reads nothing but the GlobalAlerts, the
+// PodTemplate and the flow records. CALICO_AD_STAND_IN_MINUTE_SECONDS (the image's env; default
+// 60) shortens its minute, and so each period and CronJob schedule, for tests; the lookback is
 // never shortened, as the flow records carry real times.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log"
 	"net/url"
@@ -110,25 +114,28 @@ func main() {
 	if err != nil {
 		log.Fatalf("Elasticsearch client: %v", err)
 	}
-	log.Printf("calico-ad TEST STAND-IN for the intrusion-detection-controller's GlobalAlert evaluation: cluster %s, minute of %d s", cluster, minuteSeconds)
+	log.Printf("calico-ad TEST STAND-IN for the intrusion-detection-controller's GlobalAlert controllers: cluster %s, minute of %d s", cluster, minuteSeconds)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	schedules := map[string]schedule{}
+	reported := map[string]string{} // AnomalyDetection alert -> the problem its status shows
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(time.Second):
 		}
-		var list struct{ Items []globalAlert }
+		var list struct{ Items []json.RawMessage }
 		if err := api.Get(alertsPath, &list); err != nil {
 			log.Printf("listing GlobalAlerts: %v", err)
 			continue
 		}
 		now := time.Now()
+		reportDetectionProblems(api, list.Items, detectionJobs(api, cluster, list.Items, scale), reported, now)
 		seen := map[string]bool{}
-		for _, a := range list.Items {
-			if a.Spec.Type != "" && a.Spec.Type != "RuleBased" {
+		for _, raw := range list.Items {
+			var a globalAlert
+			if json.Unmarshal(raw, &a) != nil || (a.Spec.Type != "" && a.Spec.Type != "RuleBased") {
 				continue
 			}
 			name := a.Metadata.Name
@@ -158,6 +165,38 @@ func main() {
 			if !seen[name] {
 				delete(schedules, name)
 			}
+		}
+	}
+}
+
+// reportDetectionProblems sets the status of each AnomalyDetection alert whose problem changed
+// since it was last reported (none: active and healthy).
+func reportDetectionProblems(api *kube.Client, alerts []json.RawMessage, problems, reported map[string]string, now time.Time) {
+	seen := map[string]bool{}
+	for _, raw := range alerts {
+		var a globalAlert
+		if json.Unmarshal(raw, &a) != nil || a.Spec.Type != "AnomalyDetection" {
+			continue
+		}
+		name, problem := a.Metadata.Name, problems[a.Metadata.Name]
+		seen[name] = true
+		if last, ok := reported[name]; ok && last == problem {
+			continue
+		}
+		status := map[string]any{"lastUpdate": rfc3339(now), "active": problem == "", "healthy": problem == "", "errorConditions": nil}
+		if problem != "" {
+			log.Printf("%s: %s", name, problem)
+			status["errorConditions"] = []any{map[string]any{"type": "DetectionJobFailed", "message": "calico-ad TEST STAND-IN: " + problem}}
+		}
+		if err := api.MergePatch(alertsPath+"/"+url.PathEscape(name)+"/status", map[string]any{"status": status}); err != nil {
+			log.Printf("%s: setting status: %v", name, err)
+			continue
+		}
+		reported[name] = problem
+	}
+	for name := range reported {
+		if !seen[name] {
+			delete(reported, name)
 		}
 	}
 }

@@ -1,6 +1,6 @@
 // Package kube is the API client of the local node's TEST STAND-INS (flow recorder, DNS,
-// GlobalAlert evaluator): GET and merge-patch requests with the pod's projected service-account
-// token, checked against the cluster CA.
+// intrusion-detection-controller): GET, create, merge-patch and delete requests with the pod's
+// projected service-account token, checked against the cluster CA.
 package kube
 
 import (
@@ -66,6 +66,23 @@ func (c *Client) MergePatch(path string, patch any) error {
 	return c.do(http.MethodPatch, path, body, &ignored)
 }
 
+// Create posts object to the collection at path (e.g. a namespace's /cronjobs).
+func (c *Client) Create(path string, object any) error {
+	body, err := json.Marshal(object)
+	if err != nil {
+		return err
+	}
+	var ignored map[string]any
+	return c.do(http.MethodPost, path, body, &ignored)
+}
+
+// Delete deletes the object at path, and its dependents in the background.
+func (c *Client) Delete(path string) error {
+	body := []byte(`{"kind":"DeleteOptions","apiVersion":"v1","propagationPolicy":"Background"}`)
+	var ignored map[string]any
+	return c.do(http.MethodDelete, path, body, &ignored)
+}
+
 func (c *Client) do(method, path string, body []byte, out any) error {
 	token, err := os.ReadFile(c.tokenFile)
 	if err != nil {
@@ -77,8 +94,11 @@ func (c *Client) do(method, path string, body []byte, out any) error {
 	}
 	req.Header.Set("Authorization", "Bearer "+string(token))
 	req.Header.Set("Accept", "application/json")
-	if body != nil {
+	switch {
+	case method == http.MethodPatch:
 		req.Header.Set("Content-Type", "application/merge-patch+json")
+	case body != nil:
+		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -92,7 +112,7 @@ func (c *Client) do(method, path string, body []byte, out any) error {
 	if resp.StatusCode == http.StatusNotFound {
 		return ErrNotFound
 	}
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return fmt.Errorf("%s %s: HTTP %d: %.200s", method, path, resp.StatusCode, answer)
 	}
 	return json.Unmarshal(answer, out)
