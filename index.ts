@@ -44,8 +44,13 @@ export = async () => {
         verificationClusterName,
         flowLogs,
         alertExceptionWarnings,
+        detectionJobsWarning,
     } = await checkCluster(settings, cluster || new KubectlReader(settings.kubeContext), owner);
-    for (const warning of [adoptionWarning(adopted), unmanagedEnvWarning(unmanagedEnv)]) {
+    for (const warning of [
+        adoptionWarning(adopted),
+        unmanagedEnvWarning(unmanagedEnv),
+        detectionJobsWarning,
+    ]) {
         if (warning) {
             pulumi.log.warn(warning);
         }

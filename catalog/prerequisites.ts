@@ -92,4 +92,12 @@ export const prerequisites = {
         name: "intrusion-detection-controller",
         howCreated: "deployed by the Tigera operator when intrusion detection is enabled",
     },
+    /** GlobalAlert era: what the IDS builds each detector's detection CronJob from. */
+    detectionPodTemplate: {
+        resource: "podtemplates",
+        namespace: ids,
+        name: "tigera.io.detectors.detection",
+        howCreated:
+            "rendered by the Tigera operator (CE 3.13 to 3.17) on standalone and management clusters, not in FIPS mode",
+    },
 } as const;

@@ -229,12 +229,22 @@ export async function preflight(
     if (problems.length > 0) {
         throw new PreflightError(problems);
     }
+    const noDetectionJobs =
+        settings.era === "globalAlert" &&
+        !(await cluster.exists(prerequisites.detectionPodTemplate));
     return {
         clusterName: settings.clusterName ?? clusterName,
         adopted,
         ...(flowLogs ? { flowLogs } : {}),
         ...(unmanagedEnv.length > 0 ? { unmanagedEnv } : {}),
+        ...(noDetectionJobs ? { detectionJobsWarning: detectionJobsWarning() } : {}),
     };
+}
+
+/** The warning shown on GlobalAlert releases whose cluster lacks the detection PodTemplate. */
+export function detectionJobsWarning(): string {
+    const template = prerequisites.detectionPodTemplate;
+    return `no ${describeObject(template)}: the intrusion-detection-controller builds each detector's detection CronJob from it, so the GlobalAlerts this stack creates may run no detection here (it is ${template.howCreated}); after \`pulumi up\`, \`kubectl get cronjobs -n ${template.namespace} -l tigera.io.detector-cycle=detection\` lists the detection jobs that run`;
 }
 
 /** Env var names the stack writes into the AD Deployment: the manifest's own and the AD settings. */
@@ -269,6 +279,8 @@ export interface PreflightResult {
      * leaves them in place. Absent when there are none.
      */
     readonly unmanagedEnv?: readonly string[];
+    /** GlobalAlert era: why the detectors may never run (no detection PodTemplate). */
+    readonly detectionJobsWarning?: string;
 }
 
 /** The warning shown for env vars an adopted Deployment carries that the stack does not write. */

@@ -16,9 +16,9 @@
  * Needs the node; skips with the reason otherwise, and fails with CALICO_AD_REQUIRE_ALL_TESTS=1.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { committedConfig, getObject, kubectl, missingNode, TestStack } from "./harness";
-import { podLogs, runPod, workshopPods } from "./node";
+import { describe, it } from "node:test";
+import { committedConfig, getObject, kubectl, missingNode } from "./harness";
+import { pipelineSuite, podLogs, pollingVerify, runPod } from "./node";
 
 const skip = missingNode();
 const ids = "tigera-intrusion-detection";
@@ -67,7 +67,6 @@ describe(
     "the scan's alert derived from real packets, verified through kubectl port-forward (real engine, kubelet, nmap, CoreDNS; STAND-INS: flow recorder, AD jobs, Elasticsearch)",
     { skip, concurrency: false },
     () => {
-        let stack: TestStack;
         const config = (
             scannerPod: string,
             timeoutSeconds: number,
@@ -78,26 +77,15 @@ describe(
             "calico-ad:simulation": {
                 portScan: { enabled: true, namespace, scannerPod, targetSelector: "app=centos" },
                 ipSweep: { enabled: true, namespace, scannerPod, targetCidr: sweepRange },
-                verify: {
-                    enabled: true,
-                    timeout: `${timeoutSeconds}s`,
-                    pollInterval: "2s",
-                    onNotFound,
-                },
+                verify: pollingVerify(timeoutSeconds, onNotFound),
             },
         });
-        const upOutputs = async () => (await stack.stack.up()).outputs;
+        const upOutputs = async () => (await stack().stack.up()).outputs;
         const up = async () => (await upOutputs()).alertVerification?.value as Report;
 
-        let removePods = () => {};
-        before(async () => {
-            removePods = workshopPods(namespace, ["netshoot", "netshoot2"]);
-            stack = await TestStack.create("alert", config("netshoot", 2 * detectionSeconds + 30));
-        });
-        after(async () => {
-            await stack?.remove();
-            removePods();
-        });
+        const stack = pipelineSuite("alert", namespace, ["netshoot", "netshoot2"], () =>
+            config("netshoot", 2 * detectionSeconds + 30),
+        );
 
         it("220 ports over the workshop's threshold of 200 and 64 addresses over its 32: the AD job raises both alerts and detectionTests finds each in the events index", async () => {
             const outputs = await upOutputs();
@@ -150,7 +138,7 @@ describe(
         it("the same scan and sweep after AD_port_scan_threshold is raised to 300 and AD_ip_sweep_threshold to 100 on the running Deployment: the AD job reads the flows and raises nothing, and onNotFound error fails pulumi up naming both detectors (not-found)", async () => {
             setThresholds(300, 100);
             // Another scanner pod, so the first scan's alert (same 5-minute bucket) is not its own.
-            await stack.setConfig(config("netshoot2", detectionSeconds + 20, "error"));
+            await stack().setConfig(config("netshoot2", detectionSeconds + 20, "error"));
             await assert.rejects(upOutputs(), (error: Error) => {
                 for (const [detector, simulation] of [
                     ["port_scan", "port scan"],
@@ -202,7 +190,7 @@ describe(
             setPassword(Buffer.from("not-the-password-elasticsearch-knows").toString("base64"));
             try {
                 // A changed verification setting runs the verification again.
-                await stack.setConfig(config("netshoot2", detectionSeconds + 21));
+                await stack().setConfig(config("netshoot2", detectionSeconds + 21));
                 const report = await up();
                 assert.equal(report.status, "unauthorized", JSON.stringify(report));
                 assert.match(report.reason ?? "", /refused the AD user \(HTTP 401\)/);
@@ -220,7 +208,7 @@ describe(
             runPod(namespace, "netshoot3", "docker.io/nicolaka/netshoot:latest", {
                 app: "scanner",
             });
-            await stack.setConfig(config("netshoot3", 2 * detectionSeconds + 30, "error"));
+            await stack().setConfig(config("netshoot3", 2 * detectionSeconds + 30, "error"));
             const tests = (await upOutputs()).detectionTests?.value as Report[];
             assert.deepEqual(
                 tests.map((t) => [t.detector, t.status, t.source]),

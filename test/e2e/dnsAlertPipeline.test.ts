@@ -14,11 +14,11 @@
  * Needs the node; skips with the reason otherwise, and fails with CALICO_AD_REQUIRE_ALL_TESTS=1.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { defaultLookupDomain } from "../../catalog/simulation";
 import { dgaNames } from "../../simulations/dga";
-import { committedConfig, kubectl, missingNode, TestStack } from "./harness";
-import { assertCoreDnsAnsweredNxdomain, podLogs, workshopPods } from "./node";
+import { committedConfig, kubectl, missingNode } from "./harness";
+import { assertCoreDnsAnsweredNxdomain, pipelineSuite, podLogs, pollingVerify } from "./node";
 
 const skip = missingNode();
 const ids = "tigera-intrusion-detection";
@@ -41,7 +41,6 @@ describe(
     "the dga alert derived from real DNS queries at a real CoreDNS, verified through kubectl port-forward (real engine, kubelet, CoreDNS; STAND-INS: flow recorder's DNS logs, AD jobs' dga rule, Elasticsearch, netshoot's nslookup)",
     { skip, concurrency: false },
     () => {
-        let stack: TestStack;
         const config = (
             scannerPod: string,
             timeoutSeconds: number,
@@ -51,28 +50,14 @@ describe(
             "calico-ad:demo": "true",
             "calico-ad:simulation": {
                 dga: { enabled: true, namespace, scannerPod, lookups: String(lookups) },
-                verify: {
-                    enabled: true,
-                    timeout: `${timeoutSeconds}s`,
-                    pollInterval: "2s",
-                    onNotFound,
-                },
+                verify: pollingVerify(timeoutSeconds, onNotFound),
             },
         });
-        const upOutputs = async () => (await stack.stack.up()).outputs;
+        const upOutputs = async () => (await stack().stack.up()).outputs;
 
-        let removePods = () => {};
-        before(async () => {
-            removePods = workshopPods(namespace, ["netshoot", "netshoot2"]);
-            stack = await TestStack.create(
-                "dns-alert",
-                config("netshoot", 2 * detectionSeconds + 30, "warn"),
-            );
-        });
-        after(async () => {
-            await stack?.remove();
-            removePods();
-        });
+        const stack = pipelineSuite("dns-alert", namespace, ["netshoot", "netshoot2"], () =>
+            config("netshoot", 2 * detectionSeconds + 30, "warn"),
+        );
 
         it("30 lookups of generated names reach CoreDNS, which answers NXDOMAIN; the DNS log records they become trip the dga rule at the default threshold of 0.5 and detectionTests reports found", async () => {
             const outputs = await upOutputs();
@@ -112,7 +97,7 @@ describe(
                 const result = kubectl(["-n", ids, ...args]);
                 assert.equal(result.status, 0, result.stderr);
             }
-            await stack.setConfig(config("netshoot2", detectionSeconds + 20, "error"));
+            await stack().setConfig(config("netshoot2", detectionSeconds + 20, "error"));
             await assert.rejects(upOutputs(), (error: Error) => {
                 assert.match(
                     error.message,

@@ -13,12 +13,12 @@
  * CALICO_AD_REQUIRE_ALL_TESTS=1.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { defaultLookupDomain } from "../../catalog/simulation";
 import { globalAlertName } from "../../catalog/lookup";
 import { dnsTunnelNames } from "../../simulations/dnsTunnel";
-import { kubeContext, kubectl, missingNode, TestStack } from "./harness";
-import { assertCoreDnsAnsweredNxdomain, podLogs, workshopPods } from "./node";
+import { kubeContext, kubectl, missingNode } from "./harness";
+import { assertCoreDnsAnsweredNxdomain, pipelineSuite, podLogs, pollingVerify } from "./node";
 
 const skip = missingNode();
 const ids = "tigera-intrusion-detection";
@@ -59,7 +59,6 @@ describe(
     "the dns_tunnel alert of CE 3.16 derived from real DNS queries at a real CoreDNS, by a detection Job its GlobalAlert started (real engine, kubelet, CronJob and Job controllers, CoreDNS; STAND-INS: the IDS's CronJobs and the operator's PodTemplate, flow recorder's DNS logs, AD jobs' dns_tunnel rule, Elasticsearch, netshoot's nslookup)",
     { skip, concurrency: false },
     () => {
-        let stack: TestStack;
         const config = (
             scannerPod: string,
             timeoutSeconds: number,
@@ -73,28 +72,14 @@ describe(
             "calico-ad:demo": "true",
             "calico-ad:simulation": {
                 dnsTunnel: { enabled: true, namespace, scannerPod, lookups: String(lookups) },
-                verify: {
-                    enabled: true,
-                    timeout: `${timeoutSeconds}s`,
-                    pollInterval: "2s",
-                    onNotFound,
-                },
+                verify: pollingVerify(timeoutSeconds, onNotFound),
             },
         });
-        const upOutputs = async () => (await stack.stack.up()).outputs;
+        const upOutputs = async () => (await stack().stack.up()).outputs;
 
-        let removePods = () => {};
-        before(async () => {
-            removePods = workshopPods(namespace, ["netshoot", "netshoot2"]);
-            stack = await TestStack.create(
-                "dns-tunnel",
-                config("netshoot", 2 * detectionSeconds, "warn"),
-            );
-        });
-        after(async () => {
-            await stack?.remove();
-            removePods();
-        });
+        const stack = pipelineSuite("dns-tunnel", namespace, ["netshoot", "netshoot2"], () =>
+            config("netshoot", 2 * detectionSeconds, "warn"),
+        );
 
         it("the GlobalAlert becomes a detection CronJob running dns_tunnel; 30 lookups of base32-labelled names reach CoreDNS, and the Job that reads their DNS log records raises dns_tunnel, which detectionTests reports found", async () => {
             const outputs = await upOutputs();
@@ -145,7 +130,7 @@ describe(
             }
             // The stack still records the GlobalAlert (no refresh), so up changes only the
             // simulation and verification Commands.
-            await stack.setConfig(config("netshoot2", detectionSeconds, "error"));
+            await stack().setConfig(config("netshoot2", detectionSeconds, "error"));
             await assert.rejects(upOutputs(), (error: Error) => {
                 assert.match(
                     error.message,

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { applyFelixDefault, felixResource, getObject, kubectl } from "./harness";
+import { after, before } from "node:test";
+import { applyFelixDefault, felixResource, getObject, kubectl, TestStack } from "./harness";
 
 /** What a scanner pod sent through the node's bridge since the last `resetCounts`. */
 export interface BridgeCounts {
@@ -180,6 +181,50 @@ export function workshopPods(namespace: string, scanners: readonly string[]): ()
         if (createdFelix) {
             kubectl(["delete", felixResource, "default", "--ignore-not-found"]);
         }
+    };
+}
+
+/**
+ * The set-up of an alert pipeline suite, registered as its before and after hooks: the workshop's
+ * pods with `scanners` in `namespace` (`workshopPods`), then `prepare`, then a new stack `label`
+ * with `config`; afterwards the stack is destroyed and the pods removed. Returns the stack.
+ */
+export function pipelineSuite(
+    label: string,
+    namespace: string,
+    scanners: readonly string[],
+    config: () => Record<string, unknown>,
+    prepare: () => void = () => {},
+): () => TestStack {
+    let stack: TestStack | undefined;
+    let removePods = () => {};
+    before(async () => {
+        removePods = workshopPods(namespace, scanners);
+        prepare();
+        stack = await TestStack.create(label, config());
+    });
+    after(async () => {
+        await stack?.remove();
+        removePods();
+    });
+    return () => {
+        assert.ok(stack, `the stack ${label} was not created`);
+        return stack;
+    };
+}
+
+/** A pipeline test's verification block: waits up to `timeoutSeconds`, polling every 2 s. */
+export function pollingVerify(
+    timeoutSeconds: number,
+    onNotFound: "warn" | "error",
+    connectTo?: string,
+): Record<string, unknown> {
+    return {
+        enabled: true,
+        timeout: `${timeoutSeconds}s`,
+        pollInterval: "2s",
+        onNotFound,
+        ...(connectTo ? { connectTo } : {}),
     };
 }
 

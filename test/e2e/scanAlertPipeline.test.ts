@@ -19,10 +19,10 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { repoRoot } from "../helpers";
-import { getObject, kubeContext, kubectl, missingNode, TestStack } from "./harness";
-import { podLogs, workshopPods } from "./node";
+import { getObject, kubeContext, kubectl, missingNode } from "./harness";
+import { pipelineSuite, podLogs, pollingVerify } from "./node";
 
 const skip = missingNode();
 const ids = "tigera-intrusion-detection";
@@ -58,8 +58,6 @@ describe(
     "the rule-based scan alert on 3.18 derived from real packets, confirmed from the GlobalAlert's status and its global_alert event (real engine, kubelet, nmap, NetworkPolicy, CoreDNS; STAND-INS: flow recorder with policy enforcement, GlobalAlert evaluator, Elasticsearch)",
     { skip, concurrency: false },
     () => {
-        let stack: TestStack;
-        let removePods = () => {};
         const config = (scannerPod: string, timeoutSeconds: number, connectTo?: string) => ({
             "calico-ad:product": "enterprise",
             "calico-ad:calicoVersion": "3.18.0",
@@ -69,27 +67,19 @@ describe(
             "calico-ad:scanAlertThreshold": threshold,
             "calico-ad:simulation": {
                 portScan: { enabled: true, namespace, scannerPod, targetSelector: "app=centos" },
-                verify: {
-                    enabled: true,
-                    timeout: `${timeoutSeconds}s`,
-                    pollInterval: "2s",
-                    onNotFound: "warn",
-                    ...(connectTo ? { connectTo } : {}),
-                },
+                verify: pollingVerify(timeoutSeconds, "warn", connectTo),
             },
         });
         const up = async () =>
-            (await stack.stack.up()).outputs.scanAlertVerification?.value as Report;
+            (await stack().stack.up()).outputs.scanAlertVerification?.value as Report;
 
-        before(async () => {
-            removePods = workshopPods(namespace, ["netshoot", "netshoot2", "netshoot3"]);
-            applyDefaultDeny();
-            stack = await TestStack.create("scan-alert", config("netshoot", 90));
-        });
-        after(async () => {
-            await stack?.remove();
-            removePods();
-        });
+        const stack = pipelineSuite(
+            "scan-alert",
+            namespace,
+            ["netshoot", "netshoot2", "netshoot3"],
+            () => config("netshoot", 90),
+            applyDefaultDeny,
+        );
 
         it("a scan of more ports than the threshold at a default-deny pod: its dropped packets cross the threshold and the verification finds the status and the event", async () => {
             const report = await up();
@@ -122,8 +112,8 @@ describe(
         });
 
         it("the events route down (connectTo a closed port): the same scan from another pod is confirmed by status.lastEvent alone, and the report says why the event was not read", async () => {
-            await stack.setConfig(config("netshoot2", 60, "127.0.0.1:1"));
-            const outputs = (await stack.stack.up()).outputs;
+            await stack().setConfig(config("netshoot2", 60, "127.0.0.1:1"));
+            const outputs = (await stack().stack.up()).outputs;
             const report = outputs.scanAlertVerification?.value as Report;
             assert.equal(report.status, "found", JSON.stringify(report));
             assert.deepEqual(report.confirmedBy, ["status.lastEvent"]);
@@ -150,7 +140,7 @@ describe(
                 JSON.stringify({ spec: { threshold: 60000 } }),
             ]);
             assert.equal(patched.status, 0, patched.stderr);
-            await stack.setConfig(config("netshoot3", 30));
+            await stack().setConfig(config("netshoot3", 30));
             const report = await up();
             assert.equal(report.found, false, JSON.stringify(report));
             assert.equal(report.status, "not-found", JSON.stringify(report));

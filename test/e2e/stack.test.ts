@@ -18,6 +18,7 @@ import {
     pulumiCli,
     TestStack,
 } from "./harness";
+import { repoRoot } from "../helpers";
 
 const skip = missingPrerequisite();
 const ids = "tigera-intrusion-detection";
@@ -204,6 +205,30 @@ describe("GlobalAlert era, management 3.17", { skip, concurrency: false }, () =>
             getObject("globalalerts.projectcalico.org", "tigera.io.detector.port-scan"),
             undefined,
         );
+    });
+
+    it("warns in preview when the operator's detection PodTemplate is missing, and not when it is there", async () => {
+        const template = ["podtemplate", "tigera.io.detectors.detection", "-n", ids];
+        const fixture = path.join(
+            repoRoot,
+            "test/fixtures/cluster/40-podtemplate-tigera.io.detectors.detection.yaml",
+        );
+        const previewOutput = async () => {
+            let output = "";
+            await stack.stack.preview({ onOutput: (text) => (output += text) });
+            return output;
+        };
+        const warning =
+            /warning: no podtemplates\/tigera\.io\.detectors\.detection in namespace tigera-intrusion-detection: the intrusion-detection-controller builds each detector's detection CronJob from it/;
+        assert.ok(getObject("podtemplate", "tigera.io.detectors.detection", ids));
+        assert.doesNotMatch(await previewOutput(), warning);
+        assert.equal(kubectl(["delete", ...template]).status, 0);
+        try {
+            assert.match(await previewOutput(), warning);
+        } finally {
+            const restored = kubectl(["apply", "-f", fixture]);
+            assert.equal(restored.status, 0, restored.stderr);
+        }
     });
 });
 

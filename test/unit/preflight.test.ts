@@ -50,7 +50,10 @@ const complete = (settings = devSettings) =>
             ...requiredObjects(parseSettings(stackFileConfig("management"))),
         ]
             .map(key)
-            .concat("deployments/tigera-intrusion-detection/intrusion-detection-controller"),
+            .concat(
+                "deployments/tigera-intrusion-detection/intrusion-detection-controller",
+                "podtemplates/tigera-intrusion-detection/tigera.io.detectors.detection",
+            ),
     );
 const failure = async (promise: Promise<unknown>): Promise<PreflightError> => {
     try {
@@ -154,6 +157,23 @@ describe("preflight", () => {
             await preflight(settings, new FakeCluster(complete(settings), "cluster")),
             { clusterName: "cluster", adopted: [] },
         );
+    });
+
+    it("warns on the GlobalAlert era, and only there, when the operator's detection PodTemplate is missing, naming it and how to see the detection jobs", async () => {
+        const settings = parseSettings(stackFileConfig("management"));
+        const present = complete(settings);
+        present.delete("podtemplates/tigera-intrusion-detection/tigera.io.detectors.detection");
+        const result = await preflight(settings, new FakeCluster(present, "cluster"));
+        assert.match(
+            result.detectionJobsWarning ?? "",
+            /^no podtemplates\/tigera\.io\.detectors\.detection in namespace tigera-intrusion-detection: the intrusion-detection-controller builds each detector's detection CronJob from it, .*standalone and management clusters, not in FIPS mode.*`kubectl get cronjobs -n tigera-intrusion-detection -l tigera\.io\.detector-cycle=detection`/,
+        );
+        const withoutTemplate = complete();
+        withoutTemplate.delete(
+            "podtemplates/tigera-intrusion-detection/tigera.io.detectors.detection",
+        );
+        const manifestEra = await preflight(devSettings, new FakeCluster(withoutTemplate, "c"));
+        assert.equal(manifestEra.detectionJobsWarning, undefined);
     });
 
     it("finds CLUSTER_NAME in any container", () => {

@@ -140,15 +140,16 @@ type cronJob struct {
 
 // detectionJobs keeps one detection CronJob per AnomalyDetection GlobalAlert in alerts (raw
 // objects), replaces those whose spec changed, and deletes those whose alert is gone. It
-// returns the status problem of each alert it could not start (alert name -> message).
+// returns the status problem of each alert it could not start (alert name -> message), or nil
+// when it could not list the CronJobs.
 func detectionJobs(api *kube.Client, cluster string, alerts []json.RawMessage, scale func(time.Duration) time.Duration) map[string]string {
-	problems := map[string]string{}
 	var existing struct{ Items []cronJob }
 	selector := url.QueryEscape(cycleLabel + "=detection," + standInLabel + "=true")
 	if err := api.Get(cronJobsPath+"?labelSelector="+selector, &existing); err != nil {
 		log.Printf("listing the detection CronJobs: %v", err)
-		return problems
+		return nil
 	}
+	problems := map[string]string{}
 	current := map[string]string{}
 	for _, c := range existing.Items {
 		current[c.Metadata.Name] = c.Metadata.Annotations[specAnnotation]

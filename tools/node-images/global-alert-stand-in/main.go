@@ -131,7 +131,9 @@ func main() {
 			continue
 		}
 		now := time.Now()
-		reportDetectionProblems(api, list.Items, detectionJobs(api, cluster, list.Items, scale), reported, now)
+		if problems := detectionJobs(api, cluster, list.Items, scale); problems != nil {
+			reportDetectionProblems(api, list.Items, problems, reported, now)
+		}
 		seen := map[string]bool{}
 		for _, raw := range list.Items {
 			var a globalAlert
