@@ -18,7 +18,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { committedConfig, getObject, kubectl, missingNode } from "./harness";
-import { pipelineSuite, podLogs, pollingVerify, runPod } from "./node";
+import {
+    DetectionReport,
+    detectionTestsOf,
+    pipelineSuite,
+    podLogs,
+    pollingVerify,
+    runPod,
+} from "./node";
 
 const skip = missingNode();
 const ids = "tigera-intrusion-detection";
@@ -28,19 +35,6 @@ const minuteSeconds = Number(process.env.CALICO_AD_STAND_IN_MINUTE_SECONDS ?? "6
 const detectionSeconds = 10 + 5 * minuteSeconds;
 // Off the node's pod range, so the sweep's packets leave through the bridge the recorder reads.
 const sweepRange = "198.18.64.0/26";
-
-interface Report {
-    simulation?: string;
-    detector?: string;
-    found: boolean;
-    status: string;
-    source?: string;
-    description?: string;
-    index?: string;
-    secondsAfterScan?: number;
-    secondsAfterSimulation?: number;
-    reason?: string;
-}
 
 /**
  * Sets the detectors' thresholds where the AD job reads them, on the running Deployment, as by
@@ -81,7 +75,7 @@ describe(
             },
         });
         const upOutputs = async () => (await stack().stack.up()).outputs;
-        const up = async () => (await upOutputs()).alertVerification?.value as Report;
+        const up = async () => (await upOutputs()).alertVerification?.value as DetectionReport;
 
         const stack = pipelineSuite("alert", namespace, ["netshoot", "netshoot2"], () =>
             config("netshoot", 2 * detectionSeconds + 30),
@@ -89,16 +83,11 @@ describe(
 
         it("220 ports over the workshop's threshold of 200 and 64 addresses over its 32: the AD job raises both alerts and detectionTests finds each in the events index", async () => {
             const outputs = await upOutputs();
-            const tests = outputs.detectionTests?.value as Report[];
-            assert.deepEqual(
-                tests.map((t) => [t.simulation, t.detector, t.status]),
-                [
-                    ["portScan", "port_scan", "found"],
-                    ["ipSweep", "ip_sweep", "found"],
-                ],
-                JSON.stringify(tests),
-            );
-            const report = outputs.alertVerification?.value as Report;
+            const tests = detectionTestsOf(outputs, [
+                ["portScan", "port_scan", "found"],
+                ["ipSweep", "ip_sweep", "found"],
+            ]);
+            const report = outputs.alertVerification?.value as DetectionReport;
             assert.deepEqual(report, {
                 ...tests[0],
                 secondsAfterScan: tests[0].secondsAfterSimulation,
@@ -209,7 +198,7 @@ describe(
                 app: "scanner",
             });
             await stack().setConfig(config("netshoot3", 2 * detectionSeconds + 30, "error"));
-            const tests = (await upOutputs()).detectionTests?.value as Report[];
+            const tests = (await upOutputs()).detectionTests?.value as DetectionReport[];
             assert.deepEqual(
                 tests.map((t) => [t.detector, t.status, t.source]),
                 [

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { after, before } from "node:test";
+import type { OutputMap } from "@pulumi/pulumi/automation";
 import { applyFelixDefault, felixResource, getObject, kubectl, TestStack } from "./harness";
 
 /** What a scanner pod sent through the node's bridge since the last `resetCounts`. */
@@ -226,6 +227,37 @@ export function pollingVerify(
         onNotFound,
         ...(connectTo ? { connectTo } : {}),
     };
+}
+
+/** One report of the `detectionTests` (or `alertVerification`) output, as the pipeline tests read it. */
+export interface DetectionReport {
+    simulation?: string;
+    detector?: string;
+    found?: boolean;
+    status: string;
+    source?: string;
+    description?: string;
+    index?: string;
+    secondsAfterScan?: number;
+    secondsAfterSimulation?: number;
+    reason?: string;
+}
+
+/**
+ * The `detectionTests` output of an `up`, after asserting that its reports are exactly
+ * `expected`, as `[simulation, detector, status]` in order.
+ */
+export function detectionTestsOf(
+    outputs: OutputMap,
+    expected: readonly (readonly [string, string, string])[],
+): DetectionReport[] {
+    const tests = outputs.detectionTests?.value as DetectionReport[];
+    assert.deepEqual(
+        tests.map((t) => [t.simulation, t.detector, t.status]),
+        expected,
+        JSON.stringify(tests),
+    );
+    return tests;
 }
 
 /** `kubectl logs ARGS`: the output, or an assertion failure with kubectl's error. */
